@@ -1,0 +1,195 @@
+"""The `matcher` command line: thin commands over the `Matcher` facade. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from matcher.config import DEFAULT_INDEX_DIR
+from matcher.errors import MatcherError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Semantic job search and candidate matching.")
+
+IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.", envvar="MATCHER_INDEX_DIR")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model: packaged name, folder path or hub id.")]
+KOpt = Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="Number of results.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+def _open(index: Path, model: str | None, must_exist: bool = True) -> Any:
+    from matcher.engine import Matcher
+
+    return Matcher.load(index, model=model) if must_exist else Matcher.open(index, model=model)
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except MatcherError as exc:
+        fail(exc.message, 2 if exc.status >= 500 else 1)
+
+
+def _table(rows: list[dict[str, Any]], explain: bool) -> None:
+    if not rows:
+        typer.echo("no matching postings")
+    for rank, r in enumerate(rows, start=1):
+        parts = " + ".join(f"{name} {value:.3f}" for name, value in r["components"].items())
+        typer.echo(f"{rank:>2}. {r['score']:.3f}  {r['title']} — {r['company']}  [{r['posting_id']}]")
+        typer.echo(f"    = {parts}")
+        if "matched_tags" in r:
+            matched = ", ".join(
+                m["tag"] if m["via"] == "exact" else f"{m['tag']} ({m['via']}: {m['candidate_term']}"
+                + (f" {m['similarity']:.2f})" if m["via"] == "semantic" else ")") for m in r["matched_tags"])
+            typer.echo(f"    matched: {matched or '-'}")
+            typer.echo(f"    missing: {', '.join(r['missing_tags']) or '-'}")
+        else:
+            typer.echo(f"    shared: {', '.join(r['shared_tags']) or '-'}; only here: {', '.join(r['only_in_similar']) or '-'}")
+        if explain:
+            typer.echo(f"    passage: {r['passage'][:240]}")
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Posting files or folders (.md, .jsonl).")] = None,
+    index: IndexOpt = DEFAULT_INDEX_DIR,
+    model: ModelOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad posting.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Build or update the index so it holds exactly the postings under PATHS (default: seeds/)."""
+    sources = paths or [Path("seeds")]
+    matcher = _run(lambda: _open(index, model, must_exist=False))
+    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet))
+    for rejection in report.rejected:
+        typer.echo(f"rejected: {rejection}", err=True)
+    if json_out:
+        typer.echo(json.dumps({"indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
+                               "rejected": [str(r) for r in report.rejected], "postings": report.postings,
+                               "passages_embedded": report.passages_embedded, "seconds": report.seconds}))
+        return
+    rate = report.passages_embedded / report.seconds if report.seconds else 0.0
+    typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
+               f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
+               f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+
+
+def _filters(job_type: str | None, company: str | None, location: str | None, tag: list[str] | None,
+             all_tags: bool, since: str | None, until: str | None, include_archived: bool) -> dict[str, Any]:
+    tags = tuple(tag or ())
+    return {"job_type": job_type, "company": company, "location": location,
+            "tags_all" if all_tags else "tags_any": tags, "posted_after": since, "posted_before": until,
+            "include_archived": include_archived}
+
+
+@app.command()
+def match(
+    text: Annotated[str | None, typer.Option("--text", help="CV or profile text.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a file ('-' for stdin).")] = None,
+    skills: Annotated[str | None, typer.Option("--skills", help="Comma-separated skills.")] = None,
+    k: KOpt = 10,
+    json_out: JsonOpt = False,
+    job_type: Annotated[str | None, typer.Option("--job-type")] = None,
+    company: Annotated[str | None, typer.Option("--company")] = None,
+    location: Annotated[str | None, typer.Option("--location")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Posting must have this tag (repeatable).")] = None,
+    all_tags: Annotated[bool, typer.Option("--all-tags", help="Require every --tag, not any.")] = False,
+    since: Annotated[str | None, typer.Option("--since", help="Posted on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Posted before (YYYY-MM-DD).")] = None,
+    include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    explain: Annotated[bool, typer.Option("--explain/--brief", help="Show the matching passage.")] = True,
+    index: IndexOpt = DEFAULT_INDEX_DIR,
+    model: ModelOpt = None,
+) -> None:
+    """Rank postings for a CV (--text / --file) and/or a skills list (--skills)."""
+    if text is not None and file is not None:
+        fail("give --text or --file, not both")
+    if file is not None:
+        try:
+            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {exc}")
+    skill_list = [s.strip() for s in (skills or "").split(",") if s.strip()]
+    if not (text and text.strip()) and not skill_list:
+        fail("give a CV with --text or --file, or skills with --skills")
+    flt = _filters(job_type, company, location, tag, all_tags, since, until, include_archived)
+    matcher = _run(lambda: _open(index, model))
+    results = _run(lambda: matcher.match(text=text, skills=skill_list, k=k, filters=flt))
+    rows = [r.to_dict() for r in results]
+    if json_out:
+        typer.echo(json.dumps({"results": rows}, ensure_ascii=False))
+    else:
+        _table(rows, explain)
+
+
+@app.command()
+def similar(
+    posting_id: Annotated[str, typer.Argument(metavar="ID", help="A posting id (file stem).")],
+    k: KOpt = 10,
+    json_out: JsonOpt = False,
+    include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    index: IndexOpt = DEFAULT_INDEX_DIR,
+    model: ModelOpt = None,
+) -> None:
+    """Postings similar to posting ID, with shared and differing tags."""
+    matcher = _run(lambda: _open(index, model))
+    results = _run(lambda: matcher.similar(posting_id, k=k, filters={"include_archived": include_archived}))
+    rows = [r.to_dict() for r in results]
+    if json_out:
+        typer.echo(json.dumps({"results": rows}, ensure_ascii=False))
+    else:
+        _table(rows, explain=False)
+
+
+@app.command()
+def batch(
+    infile: Annotated[Path, typer.Argument(metavar="IN.jsonl", help="Candidates, one JSON object a line ('-' = stdin).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write results here (default stdout).")] = None,
+    k: KOpt = 10,
+    include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    index: IndexOpt = DEFAULT_INDEX_DIR,
+    model: ModelOpt = None,
+) -> None:
+    """Score many candidates: each input line {"id", "text"?, "skills"?, "filters"?} -> {"id", "results"}."""
+    from matcher.batch import run_batch
+
+    matcher = _run(lambda: _open(index, model))
+    try:
+        source = sys.stdin.buffer if str(infile) == "-" else infile.open("rb")
+    except OSError as exc:
+        fail(f"cannot read {infile}: {exc.strerror}")
+    sink = out.open("w", encoding="utf-8") if out else sys.stdout
+    errors = 0
+    with source:
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived):
+            errors += "error" in row
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sink.flush()
+    if out:
+        sink.close()
+    if errors:
+        typer.echo(f"{errors} line(s) failed; see their error objects", err=True)
+
+
+@app.command()
+def info(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None) -> None:
+    """What the index holds and which model built it."""
+    matcher = _run(lambda: _open(index, model, must_exist=False))
+    typer.echo(json.dumps(_run(matcher.info), indent=2))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,73 @@
+"""Turn a candidate (CV text and/or skills list) into what ranking needs: vectors, tags, a lexical query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.embed import Embedder
+from matcher.errors import InvalidInput
+from matcher.index.snapshot import Snapshot
+from matcher.passages import split_query
+from matcher.results import TagMatch
+from matcher.skills import candidate_skills, extract_skills
+
+MAX_QUERY_CHUNKS = 8
+SEMANTIC_TAG_THRESHOLD = 0.62
+SEMANTIC_TAG_NEIGHBOURS = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a candidate brings: free text, a skills list, or both."""
+
+    text: str | None = None
+    skills: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (self.text and self.text.strip()) and not any(s.strip() for s in self.skills):
+            raise InvalidInput("give a CV or profile as text, a skills list, or both; both were empty")
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A candidate ready for scoring. `vectors` rows are unit vectors (text chunks, then the skills line)."""
+
+    vectors: np.ndarray
+    tags: dict[str, TagMatch]  # canonical tag -> how the candidate has it
+    lexical: str
+
+
+def _skills_line(skills: tuple[str, ...]) -> str:
+    return "Skills: " + ", ".join(skills)
+
+
+def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> PreparedQuery:
+    """Embed the candidate's text chunks and skills; resolve skills to tags (exact, alias, semantic)."""
+    texts: list[str] = []
+    if candidate.text and candidate.text.strip():
+        texts.extend(split_query(candidate.text)[:MAX_QUERY_CHUNKS])
+    skills = tuple(s.strip() for s in candidate.skills if s.strip())
+    if skills:
+        texts.append(_skills_line(skills))
+    vocab = snapshot.vocab
+    tags: dict[str, TagMatch] = {}
+    resolved, unresolved = candidate_skills(skills, vocab)
+    for r in resolved:
+        tags.setdefault(r.tag, TagMatch(r.tag, r.via, r.term, 1.0))
+    if candidate.text:
+        for m in extract_skills(candidate.text, vocab):
+            tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
+    unresolved = list(unresolved)
+    vectors = embedder.encode_queries(texts + unresolved)
+    term_vectors = vectors[len(texts):]
+    if len(unresolved) and len(snapshot.tags):
+        scores, ids = snapshot.tags.search(term_vectors, SEMANTIC_TAG_NEIGHBOURS)
+        for term, row_scores, row_ids in zip(unresolved, scores, ids, strict=True):
+            for score, tag_id in zip(row_scores, row_ids, strict=True):
+                if tag_id >= 0 and score >= SEMANTIC_TAG_THRESHOLD:
+                    tag = snapshot.tag_names[int(tag_id)]
+                    tags.setdefault(tag, TagMatch(tag, "semantic", term, round(float(score), 4)))
+    lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms))

@@ -1,0 +1,91 @@
+"""Score postings for a prepared query: named components whose weighted sum is the score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.index.snapshot import Snapshot
+from matcher.layout import Layout
+from matcher.query import PreparedQuery
+
+MIN_INFORMATIVE = 0.2  # tags weighing less than this (on most postings) are left out of explanations
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Component weights. Each component is in [0, 1] before weighting, so weights bound its share."""
+
+    semantic: float = 0.5
+    title: float = 0.15
+    lexical: float = 0.15
+    skills: float = 0.2
+
+    def as_dict(self) -> dict[str, float]:
+        return {"semantic": self.semantic, "title": self.title, "lexical": self.lexical, "skills": self.skills}
+
+
+@dataclass
+class Scored:
+    """Component values (unweighted, in [0, 1]) for postings at `positions` of the layout."""
+
+    positions: np.ndarray
+    parts: dict[str, np.ndarray]
+    best_row: np.ndarray  # best passage row (into layout.matrix) per posting
+    weights: Weights = field(default_factory=Weights)
+
+    def total(self) -> np.ndarray:
+        w = self.weights.as_dict()
+        return sum((w[name] * values for name, values in self.parts.items()), start=np.zeros(len(self.positions)))
+
+    def components(self, i: int) -> dict[str, float]:
+        """Weighted components of the i-th scored posting, rounded so that they add up to the rounded score."""
+        w = self.weights.as_dict()
+        return {name: round(float(w[name] * values[i]), 6) for name, values in self.parts.items()}
+
+
+def dense_scores(query: np.ndarray, layout: Layout, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per posting: mean over query vectors of the best (damped) passage cosine; and the best passage row."""
+    rows, run_starts = layout.rows(positions)
+    if not len(rows) or not len(query):
+        return np.zeros(len(positions), dtype=np.float32), layout.offsets[positions]
+    sims = (query @ layout.matrix[rows].T) * layout.damp[rows]  # (m, R): cosine, since rows are unit vectors
+    best = np.maximum.reduceat(sims, run_starts, axis=1)  # (m, n)
+    per_row_best = sims.max(axis=0)
+    owner = np.repeat(np.arange(len(positions)), np.diff(np.append(run_starts, len(rows))))
+    order = np.lexsort((-per_row_best, owner))
+    first = np.searchsorted(owner[order], np.arange(len(positions)))
+    return np.clip(best.mean(axis=0), 0.0, 1.0), rows[order[first]]
+
+
+def skill_scores(prepared: PreparedQuery, snapshot: Snapshot, layout: Layout, positions: np.ndarray) -> np.ndarray:
+    """Share of each posting's informative tag weight that the candidate covers (semantic matches count less)."""
+    if not prepared.tags:
+        return np.zeros(len(positions), dtype=np.float32)
+    weight = snapshot.vocab.weight
+    out = np.zeros(len(positions), dtype=np.float32)
+    for i, pos in enumerate(positions):
+        tags = snapshot.entries[layout.posting_ids[pos]].tags
+        total = sum(weight(t) for t in tags)
+        if total > 0:
+            have = sum(weight(t) * prepared.tags[t].similarity for t in tags if t in prepared.tags)
+            out[i] = have / total
+    return out
+
+
+def score(
+    prepared: PreparedQuery, snapshot: Snapshot, layout: Layout, positions: np.ndarray, weights: Weights
+) -> Scored:
+    """Compute every component for the postings at `positions`."""
+    semantic, best_row = dense_scores(prepared.vectors, layout, positions)
+    if len(prepared.vectors):
+        title = np.clip((prepared.vectors @ layout.titles[positions].T).mean(axis=0), 0.0, 1.0)
+    else:
+        title = np.zeros(len(positions), dtype=np.float32)
+    bm25 = snapshot.lexical.scores(prepared.lexical)[layout.lexical_rows[positions]]
+    top = float(bm25.max()) if len(bm25) else 0.0
+    lexical = bm25 / top if top > 0 else np.zeros(len(positions), dtype=np.float32)
+    skills = skill_scores(prepared, snapshot, layout, positions)
+    parts = {"semantic": semantic, "title": title, "lexical": lexical, "skills": skills}
+    return Scored(positions, {k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}, best_row, weights)

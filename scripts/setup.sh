@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv and install matcher with its test tools. torch==2.13.0 goes first: that pin is the CPU build
+# on this kind of machine; an unpinned torch pulled in by sentence-transformers would be a multi-GB CUDA build.
+# Elsewhere, get the CPU wheel with: pip install torch --index-url https://download.pytorch.org/whl/cpu
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q "torch==${MATCHER_TORCH_VERSION:-2.13.0}" 2>&1 | grep -v '^WARNING' || true
+.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING' || true
+.venv/bin/python -c "import torch, sentence_transformers, faiss, matcher; print('matcher ready: torch', torch.__version__)"
