@@ -187,6 +187,51 @@ def info(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None) -> None:
     typer.echo(json.dumps(_run(matcher.info), indent=2))
 
 
+@app.command()
+def serve(
+    index: IndexOpt = DEFAULT_INDEX_DIR,
+    host: Annotated[str | None, typer.Option(help="Bind address [default: MATCHER_HOST or 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: MATCHER_PORT or 8000].")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes, each loading the index "
+                                                            "[default: MATCHER_WORKERS or 1].")] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Serve the HTTP API over the index (OpenAPI docs at /docs). Settings come from MATCHER_* variables."""
+    import os
+
+    import uvicorn
+
+    from matcher.api.settings import Settings
+    from matcher.index.folder import current_version
+
+    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
+    settings = Settings(**overrides)
+    if not settings.allow_empty_index:
+        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+    host, port = host or settings.host, port if port is not None else settings.port
+    workers = workers or settings.workers
+    options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_config": _log_config()}
+    if workers > 1:
+        # Each worker process builds its own app (and loads the index) from the environment.
+        os.environ["MATCHER_INDEX_DIR"] = str(settings.index_dir)
+        if model:
+            os.environ["MATCHER_MODEL"] = model
+        uvicorn.run("matcher.api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        from matcher.api import create_app
+
+        uvicorn.run(create_app(settings=settings), **options)
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the service's own loggers (matcher.access: one line a request, no bodies)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = json.loads(json.dumps(LOGGING_CONFIG))
+    config["loggers"]["matcher"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def main() -> None:  # pragma: no cover
     app()
 

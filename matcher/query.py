@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 import numpy as np
 
 from matcher.embed import Embedder
@@ -37,6 +39,19 @@ class PreparedQuery:
     vectors: np.ndarray
     tags: dict[str, TagMatch]  # canonical tag -> how the candidate has it
     lexical: str
+    headline: np.ndarray  # (1, dim) the candidate's stated role, or the mean query direction
+
+
+_LETTERS = re.compile(r"[A-Za-z]{3,}")
+
+
+def headline(text: str) -> str | None:
+    """The first short line that names something (a CV's title or an occupation), skipping redacted lines."""
+    for line in text.strip().splitlines()[:6]:
+        line = line.strip(" *#-_:\t")
+        if 3 <= len(line) <= 80 and _LETTERS.search(line) and not line.lower().startswith(("summary", "name")):
+            return line
+    return None
 
 
 def _skills_line(skills: tuple[str, ...]) -> str:
@@ -60,8 +75,14 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
         for m in extract_skills(candidate.text, vocab):
             tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
     unresolved = list(unresolved)
-    vectors = embedder.encode_queries(texts + unresolved)
-    term_vectors = vectors[len(texts):]
+    head = headline(candidate.text) if candidate.text else None
+    vectors = embedder.encode_queries(texts + unresolved + ([head] if head else []))
+    term_vectors = vectors[len(texts):len(texts) + len(unresolved)]
+    if head:
+        head_vector = vectors[-1:]
+    else:
+        mean = vectors[: len(texts)].mean(axis=0)
+        head_vector = (mean / (np.linalg.norm(mean) or 1.0))[None, :].astype(np.float32)
     if len(unresolved) and len(snapshot.tags):
         scores, ids = snapshot.tags.search(term_vectors, SEMANTIC_TAG_NEIGHBOURS)
         for term, row_scores, row_ids in zip(unresolved, scores, ids, strict=True):
@@ -70,4 +91,4 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
                     tag = snapshot.tag_names[int(tag_id)]
                     tags.setdefault(tag, TagMatch(tag, "semantic", term, round(float(score), 4)))
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
-    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms))
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector)

@@ -79,10 +79,7 @@ def score(
 ) -> Scored:
     """Compute every component for the postings at `positions`."""
     semantic, best_row = dense_scores(prepared.vectors, layout, positions)
-    if len(prepared.vectors):
-        title = np.clip((prepared.vectors @ layout.titles[positions].T).mean(axis=0), 0.0, 1.0)
-    else:
-        title = np.zeros(len(positions), dtype=np.float32)
+    title = np.clip((prepared.headline @ layout.titles[positions].T)[0], 0.0, 1.0)
     bm25 = snapshot.lexical.scores(prepared.lexical)[layout.lexical_rows[positions]]
     top = float(bm25.max()) if len(bm25) else 0.0
     lexical = bm25 / top if top > 0 else np.zeros(len(positions), dtype=np.float32)

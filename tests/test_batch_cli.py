@@ -1,0 +1,95 @@
+"""Batch I/O and the command line, against the real seed index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from matcher.batch import run_batch
+from matcher.cli import app
+from matcher.engine import Matcher
+
+runner = CliRunner()
+
+
+def test_batch_keeps_order_and_reports_bad_lines(seed_matcher: Matcher) -> None:
+    lines = [
+        json.dumps({"id": "a", "skills": ["golang", "postgres"]}),
+        "{broken",
+        json.dumps({"id": "b", "text": "Customer support specialist, Zendesk, empathy", "filters": {"job_type": "other"}}),
+        json.dumps({"id": "c", "skills": "not a list"}),
+        "",
+        json.dumps({"id": "d", "skills": ["figma"], "filters": {"colour": "red"}}),
+        json.dumps({"id": "e"}),
+    ]
+    rows = list(run_batch(seed_matcher, lines, k=3))
+    assert [r["id"] for r in rows] == ["a", None, "b", "c", "d", "e"]
+    assert len(rows[0]["results"]) == 3 and len(rows[2]["results"]) == 3
+    assert rows[0]["results"] == [r.to_dict() for r in seed_matcher.match(skills=["golang", "postgres"], k=3)]
+    assert all(seed_matcher.get(r["posting_id"]).job_type == "other" for r in rows[2]["results"])
+    assert rows[1]["error"]["line"] == 2 and "invalid JSON" in rows[1]["error"]["message"]
+    assert "list of strings" in rows[3]["error"]["message"]
+    assert "unknown key(s) colour" in rows[4]["error"]["message"]
+    assert "text" in rows[5]["error"]["message"]
+
+
+def test_batch_is_lazy(seed_matcher: Matcher) -> None:
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield json.dumps({"id": str(n), "skills": ["python"]})
+
+    stream = run_batch(seed_matcher, endless(), k=1)
+    assert [next(stream)["id"] for _ in range(3)] == ["1", "2", "3"]
+
+
+def test_cli_match_json_equals_library(seed_matcher: Matcher, seed_index: Path) -> None:
+    out = runner.invoke(app, ["match", "--skills", "python,django", "-k", "4", "--json", "--index", str(seed_index)])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)["results"]
+    assert got == [r.to_dict() for r in seed_matcher.match(skills=["python", "django"], k=4)]
+    table = runner.invoke(app, ["match", "--skills", "python,django", "-k", "2", "--index", str(seed_index)])
+    assert table.exit_code == 0 and "matched:" in table.stdout and got[0]["title"] in table.stdout
+
+
+def test_cli_similar_batch_info(seed_index: Path, tmp_path: Path) -> None:
+    out = runner.invoke(app, ["similar", "backend-developer-sketch-gPFMI", "-k", "2", "--json", "--include-archived",
+                              "--index", str(seed_index)])
+    assert out.exit_code == 0 and len(json.loads(out.stdout)["results"]) == 2
+    infile, outfile = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    infile.write_text(json.dumps({"id": "x", "skills": ["figma"]}) + "\nnope\n")
+    out = runner.invoke(app, ["batch", str(infile), "--out", str(outfile), "-k", "2", "--index", str(seed_index)])
+    assert out.exit_code == 0
+    rows = [json.loads(line) for line in outfile.read_text().splitlines()]
+    assert rows[0]["id"] == "x" and len(rows[0]["results"]) == 2 and "error" in rows[1]
+    info = runner.invoke(app, ["info", "--index", str(seed_index)])
+    assert info.exit_code == 0 and json.loads(info.stdout)["manifest"]["dimension"] == 384
+
+
+def test_cli_errors_are_one_line_and_nonzero(seed_index: Path, tmp_path: Path) -> None:
+    cases = [
+        ["match", "--index", str(seed_index)],
+        ["similar", "nope", "--index", str(seed_index)],
+        ["match", "--skills", "go", "--index", str(tmp_path / "missing")],
+        ["match", "--skills", "go", "--since", "someday", "--index", str(seed_index)],
+    ]
+    for args in cases:
+        out = runner.invoke(app, args)
+        assert out.exit_code != 0, args
+        assert out.output.strip().startswith("error: ") and len(out.output.strip().splitlines()) == 1, out.output
+
+
+def test_cli_index_reports_rejections(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.md").write_text("---\ntitle: Go Developer\nhashtags: '#golang'\n---\nWe write Go services.\n")
+    (src / "bad.md").write_text("---\ntitle: [oops\n---\nbody\n")
+    out = runner.invoke(app, ["index", str(src), "--index", str(tmp_path / "idx"), "-q"])
+    assert out.exit_code == 0, out.output
+    assert "bad.md: front matter: invalid YAML" in out.output
+    assert "indexed 1, unchanged 0, removed 0, rejected 1" in out.output
+    strict = runner.invoke(app, ["index", str(src), "--index", str(tmp_path / "idx2"), "--strict", "-q"])
+    assert strict.exit_code == 1 and "bad.md" in strict.output
