@@ -11,8 +11,10 @@ from tests.conftest import SHARED
 
 pytestmark = [
     pytest.mark.model,
-    pytest.mark.skipif(not (SHARED / "eval" / "queries.dev.jsonl").is_file(),
-                       reason=f"dev queries not found under {SHARED} (../shared is absent)"),
+    pytest.mark.skipif(
+        not (SHARED / "eval" / "queries.dev.jsonl").is_file(),
+        reason=f"dev queries not found under {SHARED} (../shared is absent)",
+    ),
 ]
 
 

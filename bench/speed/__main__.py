@@ -18,9 +18,12 @@ REPORTS = {
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(f"  {k:<7} {v}" for k, v in REPORTS.items()))
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.speed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(f"  {k:<7} {v}" for k, v in REPORTS.items()),
+    )
     parser.add_argument("report", choices=sorted(REPORTS))
     parser.add_argument("--quick", action="store_true", help="tiny samples, under 2 minutes (a smoke run)")
     parser.add_argument("--full", action="store_true", help="ingest: the whole crocoder corpus (~12 min of encoding)")

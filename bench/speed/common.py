@@ -30,8 +30,10 @@ def shared_dir() -> Path:
 def require(path: Path, what: str) -> Path:
     """Exit with one clear line when a shared input is missing (no traceback)."""
     if not path.exists():
-        raise SystemExit(f"error: {what} not found at {path}; set MATCHER_SHARED to the folder holding "
-                         "data/postings and eval (default: ../shared next to the repository)")
+        raise SystemExit(
+            f"error: {what} not found at {path}; set MATCHER_SHARED to the folder holding "
+            "data/postings and eval (default: ../shared next to the repository)"
+        )
     return path
 
 
@@ -42,8 +44,7 @@ def log(message: str) -> None:
 
 def git_head() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -69,9 +70,14 @@ def machine() -> dict[str, Any]:
     import psutil
 
     info: dict[str, Any] = {
-        "cores": os.cpu_count(), "cpu": cpu_model(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "load_average": load_average(), "python": platform.python_version(), "faiss": faiss.__version__,
-        "faiss_omp_threads": faiss.omp_get_max_threads(), "numpy": np.__version__,
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average": load_average(),
+        "python": platform.python_version(),
+        "faiss": faiss.__version__,
+        "faiss_omp_threads": faiss.omp_get_max_threads(),
+        "numpy": np.__version__,
     }
     try:
         from importlib.metadata import version
@@ -100,7 +106,8 @@ def header(result: dict[str, Any], title: str) -> list[str]:
     end = result.get("load_average_end")
     load = f"{m['load_average']}" + (f" at start, {end} at end" if end else "")
     return [
-        f"### {title}", "",
+        f"### {title}",
+        "",
         f"- date: {result['date']}; commit `{result['commit']}`; command: `{result['command']}`",
         f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB RAM; load average (1, 5, 15 min) {load}",
         f"- versions: Python {m['python']}, torch {m.get('torch', '?')}, sentence-transformers "
@@ -120,9 +127,14 @@ def stats(seconds: Sequence[float]) -> dict[str, Any]:
     if not len(seconds):
         return {"n": 0}
     ms = np.asarray(seconds, dtype=np.float64) * 1000
-    return {"n": int(len(ms)), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p90_ms": round(float(np.percentile(ms, 90)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
-            "mean_ms": round(float(ms.mean()), 2), "max_ms": round(float(ms.max()), 2)}
+    return {
+        "n": int(len(ms)),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p90_ms": round(float(np.percentile(ms, 90)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "mean_ms": round(float(ms.mean()), 2),
+        "max_ms": round(float(ms.max()), 2),
+    }
 
 
 def run_load(call: Callable[[Any], float | None], items: Sequence[Any], n: int, concurrency: int) -> dict[str, Any]:
@@ -147,8 +159,7 @@ def run_load(call: Callable[[Any], float | None], items: Sequence[Any], n: int, 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, range(n)))
     wall = time.perf_counter() - start
-    out = {"concurrency": concurrency, "wall_s": round(wall, 3), "throughput_per_s": round(n / wall, 2),
-           **stats(latency)}
+    out = {"concurrency": concurrency, "wall_s": round(wall, 3), "throughput_per_s": round(n / wall, 2), **stats(latency)}
     if inner:
         out["inner"] = stats(inner)
     return out

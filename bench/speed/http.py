@@ -157,12 +157,23 @@ def markdown(h: dict[str, Any], in_process: dict[str, Any] | None = None) -> lis
             m = h.get(f"{kind}_c{c}")
             if m:
                 base = (in_process or {}).get(kind, {}).get(f"match_c{c}", {})
-                rows.append([kind, c, m["n"], m["p50_ms"], m["p99_ms"], m["throughput_per_s"],
-                             fmt(ratio(m["p50_ms"], base.get("p50_ms"))), m["failures"]])
-    lines = [f"Over HTTP (`matcher serve` on loopback in a subprocess, ready {h['ready_s']} s after spawn; "
-             f"server RSS {mb(h['rss_ready_bytes'])} ready, {mb(h['rss_after_bytes'])} after the load; "
-             f"`GET /healthz` round trip p50 {h['healthz']['p50_ms']} ms). Clients share the 2 cores with the server.",
-             ""]
-    lines += table(["query", "concurrency", "n", "p50 ms", "p99 ms", "requests/s", "HTTP/in-process p50", "failures"],
-                   rows)
+                rows.append(
+                    [
+                        kind,
+                        c,
+                        m["n"],
+                        m["p50_ms"],
+                        m["p99_ms"],
+                        m["throughput_per_s"],
+                        fmt(ratio(m["p50_ms"], base.get("p50_ms"))),
+                        m["failures"],
+                    ]
+                )
+    lines = [
+        f"Over HTTP (`matcher serve` on loopback in a subprocess, ready {h['ready_s']} s after spawn; "
+        f"server RSS {mb(h['rss_ready_bytes'])} ready, {mb(h['rss_after_bytes'])} after the load; "
+        f"`GET /healthz` round trip p50 {h['healthz']['p50_ms']} ms). Clients share the 2 cores with the server.",
+        "",
+    ]
+    lines += table(["query", "concurrency", "n", "p50 ms", "p99 ms", "requests/s", "HTTP/in-process p50", "failures"], rows)
     return lines

@@ -89,8 +89,10 @@ def in_process(matcher: Any, embedder: Any, queries: Queries, quick: bool) -> di
             texts[id(item)] = [t for side, ts, _ in calls if side == "queries" for t in ts]
             return sum(s for _, _, s in calls)
 
-        kind_out: dict[str, Any] = {"queries": len(items), "chars_mean": round(float(np.mean(
-            [len(i.get("text") or ", ".join(i.get("skills", []))) for i in items])), 1)}
+        kind_out: dict[str, Any] = {
+            "queries": len(items),
+            "chars_mean": round(float(np.mean([len(i.get("text") or ", ".join(i.get("skills", []))) for i in items])), 1),
+        }
         for c in CONCURRENCY:
             log(f"in-process match, {kind}, concurrency {c}: {counts[kind]} queries")
             kind_out[f"match_c{c}"] = run_load(one, items, counts[kind], c)
@@ -100,8 +102,9 @@ def in_process(matcher: Any, embedder: Any, queries: Queries, quick: bool) -> di
             log(f"embedding alone, {kind}, concurrency {c}")
             kind_out[f"embed_c{c}"] = run_load(lambda t: _embed(embedder, t), embedded, counts[kind], c)
         for c in CONCURRENCY:
-            kind_out[f"ratio_match_over_embed_p50_c{c}"] = ratio(kind_out[f"match_c{c}"]["p50_ms"],
-                                                                 kind_out[f"embed_c{c}"]["p50_ms"])
+            kind_out[f"ratio_match_over_embed_p50_c{c}"] = ratio(
+                kind_out[f"match_c{c}"]["p50_ms"], kind_out[f"embed_c{c}"]["p50_ms"]
+            )
         out[kind] = kind_out
     return out
 
@@ -123,12 +126,20 @@ def profile(matcher: Any, queries: Queries, quick: bool) -> dict[str, Any]:
     rows = []
     for (file, _line, func), (_, calls, tottime, cumtime, _) in st.stats.items():  # type: ignore[attr-defined]
         if "/matcher/" in file and "site-packages" not in file:
-            rows.append({"function": f"{Path(file).parent.name}/{Path(file).name}:{func}", "calls": calls,
-                         "cum_ms_per_query": round(cumtime * 1000 / len(plan), 2),
-                         "own_ms_per_query": round(tottime * 1000 / len(plan), 2)})
+            rows.append(
+                {
+                    "function": f"{Path(file).parent.name}/{Path(file).name}:{func}",
+                    "calls": calls,
+                    "cum_ms_per_query": round(cumtime * 1000 / len(plan), 2),
+                    "own_ms_per_query": round(tottime * 1000 / len(plan), 2),
+                }
+            )
     rows.sort(key=lambda r: -r["cum_ms_per_query"])
-    return {"queries": len(plan), "note": "under cProfile (inflates Python-heavy code); compare rows, not totals",
-            "top": rows[:14]}
+    return {
+        "queries": len(plan),
+        "note": "under cProfile (inflates Python-heavy code); compare rows, not totals",
+        "top": rows[:14],
+    }
 
 
 def faiss_cost(index_dir: Path, embedder: Any, quick: bool) -> dict[str, Any]:
@@ -145,8 +156,12 @@ def faiss_cost(index_dir: Path, embedder: Any, quick: bool) -> dict[str, Any]:
     index = faiss.read_index(str(path))
     query = embedder.encode_queries(["Skills: python, django, postgresql, aws"])
     reps = 20 if quick else 200
-    out: dict[str, Any] = {"vectors": int(index.ntotal), "index": type(faiss.downcast_index(index)).__name__,
-                           "repetitions": reps, "cases": []}
+    out: dict[str, Any] = {
+        "vectors": int(index.ntotal),
+        "index": type(faiss.downcast_index(index)).__name__,
+        "repetitions": reps,
+        "cases": [],
+    }
     default = faiss.omp_get_max_threads()
     ids = store.ids()
     half = np.sort(np.random.default_rng(0).choice(ids, size=len(ids) // 2, replace=False))
@@ -173,8 +188,9 @@ def faiss_cost(index_dir: Path, embedder: Any, quick: bool) -> dict[str, Any]:
     finally:
         faiss.omp_set_num_threads(default)
     by = {(c["what"], c["k"], c["omp_threads"]): c["p50_ms"] for c in out["cases"]}
-    out["ratio_2_over_1_threads_p50"] = {str(k): ratio(by[("bare index.search", k, 2)], by[("bare index.search", k, 1)])
-                                         for k in (10, CANDIDATE_PASSAGES)}
+    out["ratio_2_over_1_threads_p50"] = {
+        str(k): ratio(by[("bare index.search", k, 2)], by[("bare index.search", k, 1)]) for k in (10, CANDIDATE_PASSAGES)
+    }
     return out
 
 
@@ -222,9 +238,15 @@ def run_in_process(index_dir: Path, embedder: Any = None, quick: bool = False) -
     info = matcher.info()["manifest"]
     queries = load_queries()
     return {
-        "index": {"dir": str(index_dir), "postings": info["postings"], "passages": info["passages"],
-                  "load_s": round(load_s, 3), "rss_bytes": rss_bytes(), **loaded,
-                  "path": "exhaustive" if info["postings"] <= EXHAUSTIVE_LIMIT else "faiss candidates"},
+        "index": {
+            "dir": str(index_dir),
+            "postings": info["postings"],
+            "passages": info["passages"],
+            "load_s": round(load_s, 3),
+            "rss_bytes": rss_bytes(),
+            **loaded,
+            "path": "exhaustive" if info["postings"] <= EXHAUSTIVE_LIMIT else "faiss candidates",
+        },
         "in_process": in_process(matcher, timing, queries, quick),
         "profile": profile(matcher, queries, quick),
         "faiss": faiss_cost(index_dir, timing, quick),
@@ -234,8 +256,7 @@ def run_in_process(index_dir: Path, embedder: Any = None, quick: bool = False) -
 
 def run(args: Any, result: dict[str, Any]) -> dict[str, Any]:
     index_dir = crocoder_index(args.quick)
-    result["params"] = {"k": K, "filters": FILTERS, "concurrency": list(CONCURRENCY),
-                        "queries": N_QUICK if args.quick else N}
+    result["params"] = {"k": K, "filters": FILTERS, "concurrency": list(CONCURRENCY), "queries": N_QUICK if args.quick else N}
     result.update(run_in_process(index_dir, quick=args.quick))
     from bench.speed import http
 
@@ -257,41 +278,60 @@ def latency_rows(section: dict[str, Any], prefix: str) -> list[list[Any]]:
 def markdown(r: dict[str, Any]) -> list[str]:
     ix, ip = r["index"], r["in_process"]
     lines = header(r, "Query latency: Matcher.match in process and over HTTP (crocoder)")
-    lines += [f"Index: {ix['postings']:,} postings, {ix['passages']:,} passages (`{Path(ix['dir']).name}`), loaded "
-              f"in {ix['load_s']} s; process RSS {mb(ix['rss_bytes'])}; ranking path: {ix['path']}. "
-              f"k = {r['params']['k']}, "
-              "archived postings included. Skills = the dev set's skills lists; CV = the dev CVs of at least ~3 KB, "
-              "cut to 3,000 characters. Threads share one `Matcher` (and one model).", ""]
+    lines += [
+        f"Index: {ix['postings']:,} postings, {ix['passages']:,} passages (`{Path(ix['dir']).name}`), loaded "
+        f"in {ix['load_s']} s; process RSS {mb(ix['rss_bytes'])}; ranking path: {ix['path']}. "
+        f"k = {r['params']['k']}, "
+        "archived postings included. Skills = the dev set's skills lists; CV = the dev CVs of at least ~3 KB, "
+        "cut to 3,000 characters. Threads share one `Matcher` (and one model).",
+        "",
+    ]
     head = ["query", "concurrency", "n", "p50 ms", "p99 ms", "mean ms", "queries/s"]
     lines += ["In-process `Matcher.match`:", ""] + table(head, latency_rows(ip, "match"))
     lines += ["Embedding the same query texts alone (`Embedder.encode_queries`, same run):", ""]
     lines += table(head, latency_rows(ip, "embed"))
     for kind, d in ip.items():
         inner = d["match_c1"].get("inner", {})
-        lines.append(f"- {kind}: {d['texts_embedded_per_query']} texts embedded per query; match/embed p50 ratio "
-                     f"{fmt(d['ratio_match_over_embed_p50_c1'], 2)} at concurrency 1, "
-                     f"{fmt(d['ratio_match_over_embed_p50_c8'], 2)} at 8; embedding inside the match: p50 "
-                     f"{fmt(inner.get('p50_ms'))} ms.")
+        lines.append(
+            f"- {kind}: {d['texts_embedded_per_query']} texts embedded per query; match/embed p50 ratio "
+            f"{fmt(d['ratio_match_over_embed_p50_c1'], 2)} at concurrency 1, "
+            f"{fmt(d['ratio_match_over_embed_p50_c8'], 2)} at 8; embedding inside the match: p50 "
+            f"{fmt(inner.get('p50_ms'))} ms."
+        )
     lines += ["", f"Where the time goes ({r['profile']['note']}; {r['profile']['queries']} queries):", ""]
-    lines += table(["function", "calls", "cumulative ms/query", "own ms/query"],
-                   [[f"`{x['function']}`", x["calls"], x["cum_ms_per_query"], x["own_ms_per_query"]]
-                    for x in r["profile"]["top"][:10]])
+    lines += table(
+        ["function", "calls", "cumulative ms/query", "own ms/query"],
+        [[f"`{x['function']}`", x["calls"], x["cum_ms_per_query"], x["own_ms_per_query"]] for x in r["profile"]["top"][:10]],
+    )
     fz = r["faiss"]
-    lines += [f"FAISS single-query search on the passage index ({fz['vectors']:,} vectors, {fz['index']}, "
-              f"{fz['repetitions']} repetitions):", ""]
-    lines += table(["search", "k", "OpenMP threads", "p50 ms", "p99 ms"],
-                   [[c["what"], c["k"], str(c["omp_threads"]), c["p50_ms"], c["p99_ms"]] for c in fz["cases"]])
+    lines += [
+        f"FAISS single-query search on the passage index ({fz['vectors']:,} vectors, {fz['index']}, "
+        f"{fz['repetitions']} repetitions):",
+        "",
+    ]
+    lines += table(
+        ["search", "k", "OpenMP threads", "p50 ms", "p99 ms"],
+        [[c["what"], c["k"], str(c["omp_threads"]), c["p50_ms"], c["p99_ms"]] for c in fz["cases"]],
+    )
     two = ", ".join(f"k={k}: {v}" for k, v in fz["ratio_2_over_1_threads_p50"].items())
     lines += [f"- bare search, 2 threads / 1 thread (p50): {two}.", ""]
     th = r.get("threads") or {}
     if th:
         reps = th.get("main_thread_torch1", {}).get("n", "?")
-        lines += [f"One skills line encoded {reps} times from the main thread vs from a pool thread (the latency tables "
-                  "above all run in pool threads, as a server does), with torch's default "
-                  f"{th['torch_threads_default']} intra-op threads and with 1:", ""]
-        lines += table(["where", "torch threads", "p50 ms", "p99 ms"],
-                       [[k.split("_torch")[0].replace("_", " "), int(k.rsplit("torch", 1)[1]), v["p50_ms"], v["p99_ms"]]
-                        for k, v in th.items() if k != "torch_threads_default"])
+        lines += [
+            f"One skills line encoded {reps} times from the main thread vs from a pool thread (the latency tables "
+            "above all run in pool threads, as a server does), with torch's default "
+            f"{th['torch_threads_default']} intra-op threads and with 1:",
+            "",
+        ]
+        lines += table(
+            ["where", "torch threads", "p50 ms", "p99 ms"],
+            [
+                [k.split("_torch")[0].replace("_", " "), int(k.rsplit("torch", 1)[1]), v["p50_ms"], v["p99_ms"]]
+                for k, v in th.items()
+                if k != "torch_threads_default"
+            ],
+        )
     from bench.speed import http
 
     lines += http.markdown(r.get("http") or {}, ip)
