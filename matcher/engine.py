@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: writers are serialised within one process only
+    fcntl = None  # type: ignore[assignment]
 
 from matcher.config import DEFAULT_INDEX_DIR
 from matcher.embed import Embedder
@@ -20,27 +26,29 @@ from matcher.index.build import BuildStats, build_snapshot
 from matcher.index.snapshot import Snapshot
 from matcher.layout import Layout
 from matcher.postings import Posting, Rejection, load_postings
-from matcher.query import Candidate, prepare
+from matcher.query import Candidate, PreparedQuery, prepare
 from matcher.results import MatchResult, SimilarResult
-from matcher.scoring import MIN_INFORMATIVE, Weights, score
+from matcher.scoring import MIN_INFORMATIVE, Scored, Weights, score
 from matcher.similar import similar_to
 
 EXHAUSTIVE_LIMIT = 2_000  # up to this many allowed postings, every one is scored exactly
 CANDIDATE_PASSAGES = 2_000
 CANDIDATE_LEXICAL = 300
 MAX_K = 1_000
+WRITE_LOCK = ".write-lock"  # flock'ed by a writer, so writers in different processes take turns
 
 
 @dataclass(frozen=True)
 class State:
-    """A snapshot and its query-time layout, swapped together."""
+    """A snapshot, its query-time layout and the name of its version folder, swapped together."""
 
     snapshot: Snapshot
     layout: Layout
+    version: str = ""
 
     @classmethod
-    def of(cls, snapshot: Snapshot) -> State:
-        return cls(snapshot, Layout.of(snapshot))
+    def of(cls, snapshot: Snapshot, version: str = "") -> State:
+        return cls(snapshot, Layout.of(snapshot), version)
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class Matcher:
         version = folder.current_version(self.index_dir)
         snapshot = Snapshot.load(version)
         snapshot.manifest.check(self.embedder.model_id, self.embedder.model_hash)
-        return State.of(snapshot)
+        return State.of(snapshot, version.name)
 
     @property
     def state(self) -> State:
@@ -112,6 +120,39 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._state.snapshot.entries) if self._state else 0
 
+    @property
+    def version(self) -> str:
+        """The name of the loaded index version ('' when none is loaded)."""
+        return self._state.version if self._state else ""
+
+    def refresh(self) -> bool:
+        """Load the version another process published (`matcher index`, a sibling API worker); True if it did.
+
+        Cheap when nothing changed: one read of the folder's CURRENT pointer.
+        """
+        try:
+            if folder.current_version(self.index_dir).name == self.version:
+                return False
+        except IndexMissing:
+            return False
+        if not self._write_lock.acquire(blocking=False):
+            return False  # a local write is running; it starts from, or publishes, the newest version
+        try:
+            return self._reload_if_moved()
+        finally:
+            self._write_lock.release()
+
+    def _reload_if_moved(self) -> bool:
+        """Load the folder's live version if it is not the one in memory. The caller holds the write lock."""
+        try:
+            live = folder.current_version(self.index_dir).name
+        except IndexMissing:
+            return False
+        if live == self.version:
+            return False
+        self._state = self._read()
+        return True
+
     # -- writing -------------------------------------------------------------------------------------------
     def _commit(self, postings: Sequence[Posting], progress: bool = False) -> tuple[BuildStats, str]:
         """Build a new snapshot for exactly `postings`, write it as a new version, then swap it in."""
@@ -121,21 +162,33 @@ class Matcher:
         staging = folder.new_version(self.index_dir)
         snapshot.save(staging)
         final = folder.publish(self.index_dir, staging)
-        self._state = State.of(snapshot)
+        self._state = State.of(snapshot, final.name)
         return stats, final.name
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Writers take turns, in this process (a lock) and across processes (an flock on DIR/.write-lock), and
+        each starts from the version on disk, so a write another process made meanwhile is kept, not lost."""
+        with self._write_lock:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            with (self.index_dir / WRITE_LOCK).open("a") as handle:
+                if fcntl is not None:
+                    fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+                self._reload_if_moved()
+                yield
 
     def index(self, paths: Iterable[str | Path], *, strict: bool = False, progress: bool = False) -> IndexReport:
         """Make the index hold exactly the postings under `paths`: new and changed ones are embedded, unchanged
         ones reused, missing ones dropped. Bad postings are reported in `rejected` (raised with `strict`)."""
         report = load_postings(paths, strict=strict)
-        with self._write_lock:
+        with self._writing():
             stats, version = self._commit(report.postings, progress)
         return IndexReport(stats.indexed, stats.unchanged, stats.removed, tuple(report.rejected), len(self),
                            stats.passages_embedded, round(stats.seconds, 3), version)
 
     def upsert(self, postings: Sequence[Posting]) -> BuildStats:
         """Add or replace postings (by id), persisted atomically and visible to the next query."""
-        with self._write_lock:
+        with self._writing():
             current = dict(self._state.snapshot.entries) if self._state else {}
             merged = {pid: e.posting for pid, e in current.items()}
             merged.update({p.id: p for p in postings})
@@ -144,7 +197,7 @@ class Matcher:
     def delete(self, posting_ids: Iterable[str]) -> int:
         """Remove postings by id; unknown ids raise NotFound and nothing changes."""
         ids = list(posting_ids)
-        with self._write_lock:
+        with self._writing():
             entries = self.state.snapshot.entries
             unknown = [i for i in ids if i not in entries]
             if unknown:
@@ -168,6 +221,30 @@ class Matcher:
               filters: Filters | Mapping[str, Any] | None = None) -> list[MatchResult]:
         """Rank postings for a candidate given as CV text, a skills list, or both."""
         return next(self.match_many([Candidate(text, tuple(skills or ()))], k=k, filters=filters))
+
+    def match_with_stats(self, text: str | None = None, skills: Sequence[str] | None = None, k: int = 10,
+                         filters: Filters | Mapping[str, Any] | None = None) -> tuple[list[MatchResult], int]:
+        """`match`, and how many postings were scored exactly (the API's `candidates_examined`)."""
+        check_k(k)
+        flt = filters if isinstance(filters, Filters) else Filters.from_mapping(filters)
+        return self._rank(self.state, Candidate(text, tuple(skills or ())), k, flt)
+
+    def score_pairs(self, candidate: Candidate, posting_ids: Sequence[str]) -> list[MatchResult]:
+        """Score `candidate` on exactly `posting_ids`, in that order, with explanations; filters do not apply.
+
+        Each score is the one `match` gives that posting with `include_archived=True` and no other filter.
+        """
+        state = self.state
+        unknown = [pid for pid in posting_ids if pid not in state.layout.position]
+        if unknown:
+            raise NotFound(f"unknown posting id(s): {', '.join(unknown[:5])}")
+        prepared = prepare(candidate, state.snapshot, self.embedder)
+        wanted = np.asarray([state.layout.position[pid] for pid in posting_ids], dtype=np.int64)
+        everyone = np.arange(len(state.layout.posting_ids), dtype=np.int64)
+        # Score them among the postings `match` would score, so the lexical part is normalised the same way.
+        positions = np.union1d(self._candidates(state, prepared.vectors, prepared.lexical, everyone), wanted)
+        scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
+        return [self._result(state, prepared, scored, positions, int(i)) for i in np.searchsorted(positions, wanted)]
 
     def match_many(self, candidates: Iterable[Candidate], k: int = 10,
                    filters: Filters | Mapping[str, Any] | None = None) -> Iterator[list[MatchResult]]:
@@ -201,24 +278,31 @@ class Matcher:
         return np.asarray(sorted(picked & allowed_set), dtype=np.int64)
 
     def _match_one(self, state: State, candidate: Candidate, k: int, filters: Filters) -> list[MatchResult]:
-        snap, layout = state.snapshot, state.layout
-        prepared = prepare(candidate, snap, self.embedder)
+        return self._rank(state, candidate, k, filters)[0]
+
+    def _rank(self, state: State, candidate: Candidate, k: int, filters: Filters) -> tuple[list[MatchResult], int]:
+        """The top k results, and how many postings were scored."""
+        prepared = prepare(candidate, state.snapshot, self.embedder)
         allowed = self._allowed(state, filters)
         positions = self._candidates(state, prepared.vectors, prepared.lexical, allowed)
-        scored = score(prepared, snap, layout, positions, self.weights)
-        results = []
-        for i in top_k(scored.total(), k):
-            entry = snap.entries[layout.posting_ids[positions[i]]]
-            components = scored.components(i)
-            matched, missing = tag_explanation(entry, prepared.tags, snap.vocab, MIN_INFORMATIVE)
-            results.append(MatchResult(
-                posting_id=entry.posting.id, title=entry.posting.title, company=entry.posting.company,
-                url=entry.posting.url, score=round(sum(components.values()), 6), components=components,
-                matched_tags=matched, missing_tags=missing,
-                passage=passage_text(entry, layout, int(scored.best_row[i])),
-            ))
+        scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
+        results = [self._result(state, prepared, scored, positions, int(i)) for i in top_k(scored.total(), k)]
         results.sort(key=lambda r: (-r.score, r.posting_id))
-        return results
+        return results, len(positions)
+
+    @staticmethod
+    def _result(state: State, prepared: PreparedQuery, scored: Scored, positions: np.ndarray, i: int) -> MatchResult:
+        """The i-th scored posting as a result, with its explanation."""
+        snap, layout = state.snapshot, state.layout
+        entry = snap.entries[layout.posting_ids[positions[i]]]
+        components = scored.components(i)
+        matched, missing = tag_explanation(entry, prepared.tags, snap.vocab, MIN_INFORMATIVE)
+        return MatchResult(
+            posting_id=entry.posting.id, title=entry.posting.title, company=entry.posting.company,
+            url=entry.posting.url, score=round(sum(components.values()), 6), components=components,
+            matched_tags=matched, missing_tags=missing,
+            passage=passage_text(entry, layout, int(scored.best_row[i])),
+        )
 
     def similar(self, posting_id: str, k: int = 10,
                 filters: Filters | Mapping[str, Any] | None = None) -> list[SimilarResult]:

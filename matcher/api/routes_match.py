@@ -1,0 +1,107 @@
+"""Matching: one candidate (`POST /v1/match`) and many (`POST /v1/score`, JSON or streamed JSON Lines)."""
+
+# No `from __future__ import annotations`: see routes_health.py.
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from matcher.api.deps import MatcherDep, require_read_key
+from matcher.api.errors import error_body, responses
+from matcher.api.schemas import MatchResponse, RequestModels, ScoreResponse
+from matcher.api.settings import Settings
+from matcher.engine import Matcher
+from matcher.errors import InvalidInput, MatcherError, NotFound
+from matcher.filters import Filters
+from matcher.query import Candidate
+
+NDJSON = "application/x-ndjson"
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _candidate(body: Any) -> Candidate:
+    return Candidate(body.text, tuple(body.skills or ()))
+
+
+def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, filters: Filters) -> dict:
+    if body.posting_ids is not None:
+        results = matcher.score_pairs(candidate, body.posting_ids)
+        examined = len(results)
+    else:
+        results, examined = matcher.match_with_stats(candidate.text, candidate.skills, body.k, filters)
+    return {"id": item.id, "results": [r.to_dict() for r in results], "candidates_examined": examined}
+
+
+def _score_lines(matcher: Matcher, body: Any, candidates: list[Candidate], filters: Filters) -> Iterator[dict]:
+    """One object per candidate, in order; an error on one candidate (e.g. a posting deleted meanwhile) is
+    reported on its line and the rest go on."""
+    for item, candidate in zip(body.candidates, candidates, strict=True):
+        try:
+            yield _score_one(matcher, body, item, candidate, filters)
+        except MatcherError as exc:
+            yield {"id": item.id, **error_body(exc.status, exc.code, exc.message, dict(exc.details))}
+
+
+def _exists(matcher: Matcher, posting_id: str) -> bool:
+    try:
+        matcher.get(posting_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _check_score(matcher: Matcher, body: Any, settings: Settings) -> None:
+    """Refuse a request that would fail part-way, before any work: too many pairs, unknown postings."""
+    if body.posting_ids is None:
+        return
+    pairs = len(body.candidates) * len(body.posting_ids)
+    if pairs > settings.max_pairs:
+        raise InvalidInput(f"{pairs} candidate x posting pairs, more than the limit of {settings.max_pairs}",
+                           details={"limit": settings.max_pairs})
+    unknown = [pid for pid in dict.fromkeys(body.posting_ids) if not _exists(matcher, pid)]
+    if unknown:
+        raise NotFound(f"unknown posting id(s): {', '.join(unknown[:5])}", details={"unknown": unknown[:100]})
+
+
+def router(settings: Settings, models: RequestModels) -> APIRouter:
+    deps = [Depends(require_read_key)] if settings.read_auth else []
+    errors = (401, 403) if settings.read_auth else ()
+    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)
+
+    @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 422, 500, 503),
+            summary="Rank postings for a CV and/or skills")
+    def match(body: models.match, matcher: MatcherDep) -> dict:  # type: ignore[name-defined]
+        # A plain `def`: ranking is CPU-bound, so it runs in the thread pool and never blocks the event loop.
+        started = time.perf_counter()
+        filters = Filters.from_mapping(body.filters.to_mapping())
+        results, examined = matcher.match_with_stats(body.text, tuple(body.skills or ()), body.k, filters)
+        return {"results": [x.to_dict() for x in results], "candidates_examined": examined, "took_ms": _ms(started)}
+
+    @r.post("/score", response_model=ScoreResponse, responses={
+        200: {"content": {NDJSON: {"schema": {"type": "string"}}},
+              "description": f"JSON, or one JSON object a line when the request says `Accept: {NDJSON}`."},
+        **responses(*errors, 404, 413, 422, 500, 503)},
+        summary="Score many candidates: top-k each, or explicit candidate x posting pairs")
+    def score(request: Request, body: models.score,  # type: ignore[name-defined]
+              matcher: MatcherDep) -> Any:
+        started = time.perf_counter()
+        filters = Filters.from_mapping(body.filters.to_mapping())
+        candidates = [_candidate(c) for c in body.candidates]
+        _check_score(matcher, body, settings)
+        if NDJSON in request.headers.get("accept", ""):
+            lines = _score_lines(matcher, body, candidates, filters)
+            return StreamingResponse((json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                                     media_type=NDJSON)
+        pairs = zip(body.candidates, candidates, strict=True)
+        results = [_score_one(matcher, body, item, candidate, filters) for item, candidate in pairs]
+        return {"results": results, "took_ms": _ms(started)}
+
+    return r
+

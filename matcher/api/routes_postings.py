@@ -1,0 +1,112 @@
+"""Postings: read one, similar ones, and live writes (upsert one or many, delete), each persisted atomically."""
+
+# No `from __future__ import annotations`: see routes_health.py.
+
+import json
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from matcher.api.deps import MatcherDep, require_read_key, require_write_key
+from matcher.api.errors import UnsupportedMediaType, responses
+from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarResponse, WriteResponse
+from matcher.api.settings import Settings
+from matcher.engine import Matcher
+from matcher.errors import PostingError
+from matcher.postings import Posting, parse_json_record, parse_markdown
+
+PostingId = Annotated[str, Path(pattern=ID_PATTERN, max_length=200, description="Posting id (a Markdown file's stem).")]
+
+
+def _written(matcher: Matcher, ids: list[str], stats: Any = None) -> dict[str, Any]:
+    counts = {"indexed": stats.indexed, "unchanged": stats.unchanged, "removed": stats.removed} if stats else {}
+    return {"ids": ids, "version": matcher.version, "postings": len(matcher), **counts}
+
+
+def _from_json(raw: bytes, posting_id: str, model: Any) -> Posting:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestValidationError([{"loc": ("body",), "msg": f"invalid JSON: {exc}", "type": "json_invalid"}]) \
+            from None
+    try:
+        fields = model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    return parse_json_record(fields.record(posting_id), f"PUT {posting_id}")
+
+
+def _from_markdown(raw: bytes, posting_id: str, max_chars: int) -> Posting:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostingError(f"PUT {posting_id}", "body", f"not UTF-8 (byte {exc.start})") from None
+    posting = parse_markdown(text, posting_id, f"PUT {posting_id}")
+    if len(posting.body) > max_chars:
+        raise PostingError(f"PUT {posting_id}", "body", f"{len(posting.body)} characters, more than {max_chars}")
+    return posting
+
+
+def _put_body(model: Any) -> dict[str, Any]:
+    """OpenAPI for PUT's two body forms (read by hand, since FastAPI binds one content type)."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema},
+        "text/markdown": {"schema": {"type": "string", "description": "Markdown with YAML front matter."}},
+    }}}
+
+
+def router(settings: Settings, models: RequestModels) -> APIRouter:
+    read_deps = [Depends(require_read_key)] if settings.read_auth else []
+    read_errors = (401, 403) if settings.read_auth else ()
+    write_errors = (401, 403, 413, 415, 422, 500, 503)
+    r = APIRouter(prefix="/v1", tags=["postings"])
+
+    @r.get("/postings/{id}", response_model=PostingOut, dependencies=read_deps,
+           responses=responses(*read_errors, 404, 422, 500, 503), summary="One posting and its tags")
+    def get_posting(id: PostingId, matcher: MatcherDep) -> dict:
+        posting = matcher.get(id)
+        return {**posting.to_dict(), "tags": list(matcher.tags_of(id))}
+
+    @r.get("/postings/{id}/similar", response_model=SimilarResponse, dependencies=read_deps,
+           responses=responses(*read_errors, 404, 422, 500, 503), summary="Postings like this one")
+    def similar(id: PostingId, matcher: MatcherDep,
+                k: Annotated[int, Query(ge=1, le=settings.max_k)] = min(10, settings.max_k),
+                include_archived: bool = False) -> dict:
+        started = time.perf_counter()
+        results = matcher.similar(id, k=k, filters={"include_archived": include_archived})
+        return {"results": [x.to_dict() for x in results], "took_ms": round((time.perf_counter() - started) * 1000, 3)}
+
+    @r.put("/postings/{id}", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
+           responses=responses(*write_errors), openapi_extra=_put_body(models.posting),
+           summary="Add or replace one posting (JSON fields or Markdown with front matter)")
+    async def put_posting(request: Request, id: PostingId, matcher: MatcherDep) -> dict:
+        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        raw = await request.body()
+        if media == "text/markdown":
+            posting = _from_markdown(raw, id, settings.max_posting_chars)
+        elif media == "application/json" or media.endswith("+json"):
+            posting = _from_json(raw, id, models.posting)
+        else:
+            raise UnsupportedMediaType(f"PUT a posting as application/json or text/markdown, not {media!r}")
+        stats = await run_in_threadpool(matcher.upsert, [posting])  # reads go on while the index rebuilds
+        return _written(matcher, [id], stats)
+
+    @r.post("/postings:batch", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
+            responses=responses(*write_errors), summary="Add or replace many postings in one atomic write")
+    def put_postings(body: models.posting_batch, matcher: MatcherDep) -> dict:  # type: ignore
+        postings = [parse_json_record(p.record(p.id), f"postings[{i}]") for i, p in enumerate(body.postings)]
+        stats = matcher.upsert(postings)
+        return _written(matcher, list(dict.fromkeys(p.id for p in postings)), stats)
+
+    @r.delete("/postings/{id}", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
+              responses=responses(401, 403, 404, 422, 500, 503), summary="Remove a posting")
+    def delete_posting(id: PostingId, matcher: MatcherDep) -> dict:
+        matcher.delete([id])
+        return {**_written(matcher, [id]), "removed": 1}
+
+    return r
