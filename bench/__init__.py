@@ -1,0 +1,1 @@
+"""Benchmarks for matcher: ranking quality (`python -m bench.quality`)."""
