@@ -140,11 +140,13 @@ def stats(seconds: Sequence[float]) -> dict[str, Any]:
 def run_load(call: Callable[[Any], float | None], items: Sequence[Any], n: int, concurrency: int) -> dict[str, Any]:
     """Run `call` on n items (cycled) from `concurrency` threads; per-call latency and throughput.
 
-    `call` may return a number of seconds spent in a sub-step (e.g. embedding), summarised as `inner`.
+    `call` may return a number of seconds spent in a sub-step (e.g. embedding), summarised as `inner`; the rest of
+    each call's time is summarised as `outside`.
     """
     jobs = [items[i % len(items)] for i in range(n)]
     latency = [0.0] * n
     inner: list[float] = []
+    outside: list[float] = []
 
     def one(i: int) -> None:
         start = time.perf_counter()
@@ -152,6 +154,7 @@ def run_load(call: Callable[[Any], float | None], items: Sequence[Any], n: int, 
         latency[i] = time.perf_counter() - start
         if extra is not None:
             inner.append(extra)
+            outside.append(latency[i] - extra)
 
     # Always from pool threads, concurrency 1 included, as a server runs requests; a query run on the main thread
     # can be much slower while the CPU is contended (see `thread_probe` in bench/speed/query.py).
@@ -162,6 +165,7 @@ def run_load(call: Callable[[Any], float | None], items: Sequence[Any], n: int, 
     out = {"concurrency": concurrency, "wall_s": round(wall, 3), "throughput_per_s": round(n / wall, 2), **stats(latency)}
     if inner:
         out["inner"] = stats(inner)
+        out["outside"] = stats(outside)
     return out
 
 

@@ -15,7 +15,7 @@ from bench.speed.corpus import Queries
 
 K = 10
 FILTERS = {"include_archived": True}
-N = {"skills": 120, "cv": 60}
+N = {"skills": 100, "cv": 40}
 N_QUICK = {"skills": 6, "cv": 2}
 CONCURRENCY = (1, 8)
 READY_TIMEOUT_S = 300
