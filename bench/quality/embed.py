@@ -47,31 +47,65 @@ def cache_key(texts: Sequence[str], model_name: str = MODEL_NAME) -> str:
     return digest.hexdigest()
 
 
-def encode(texts: Sequence[str], *, label: str, cache_dir: Path | None = CACHE_DIR, batch_size: int = 32) -> np.ndarray:
-    """Unit-length float32 embeddings of `texts` (so a dot product is a cosine), cached under `cache_dir`."""
-    path = cache_dir / f"{cache_key(texts)}.npy" if cache_dir else None
+def _load(path: Path | None, count: int) -> np.ndarray | None:
     if path and path.exists():
         vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            print(f"  {label}: {len(texts)} embeddings from cache {path.name[:12]}", file=sys.stderr, flush=True)
+        if vectors.shape[0] == count:
             return vectors
-    model = load_model()
-    start = time.perf_counter()
-    vectors = model.encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    ).astype(np.float32)
-    took = time.perf_counter() - start
-    print(
-        f"  {label}: encoded {len(texts)} texts in {took:.1f} s ({len(texts) / max(took, 1e-9):.1f}/s)",
-        flush=True,
-    )
+    return None
+
+
+def _save(path: Path, vectors: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vectors)
+    tmp.replace(path)  # atomic: an interrupted run never leaves a truncated cache file
+
+
+def encode(
+    texts: Sequence[str],
+    *,
+    label: str,
+    cache_dir: Path | None = CACHE_DIR,
+    batch_size: int = 32,
+    block: int = 1024,
+) -> np.ndarray:
+    """Unit-length float32 embeddings of `texts` (so a dot product is a cosine), cached under `cache_dir`.
+
+    Long lists are encoded in blocks of `block` texts, each cached too, so an interrupted cold run resumes.
+    """
+    path = cache_dir / f"{cache_key(texts)}.npy" if cache_dir else None
+    vectors = _load(path, len(texts))
+    if vectors is not None:
+        log(f"  {label}: {len(texts)} embeddings from cache {path.name[:12]}")  # type: ignore[union-attr]
+        return vectors
+    took, encoded, parts = 0.0, 0, []
+    for first in range(0, len(texts), block):
+        chunk = texts[first : first + block]
+        chunk_path = cache_dir / f"{cache_key(chunk)}.npy" if cache_dir and len(texts) > block else None
+        part = _load(chunk_path, len(chunk))
+        if part is None:
+            model = load_model()
+            tick = time.perf_counter()
+            part = model.encode(
+                list(chunk),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            took += time.perf_counter() - tick
+            encoded += len(chunk)
+            if chunk_path:
+                _save(chunk_path, part)
+                log(f"  {label}: {first + len(chunk)}/{len(texts)}")
+        parts.append(part)
+    vectors = np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    log(f"  {label}: encoded {encoded} of {len(texts)} texts in {took:.1f} s ({encoded / max(took, 1e-9):.1f}/s)")
     if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)
+        _save(path, vectors)
     return vectors
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
