@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -387,18 +388,22 @@ def test_library_cli_and_http_agree(client: TestClient, read_matcher: Matcher, s
 # -- concurrency -----------------------------------------------------------------------------------------
 def test_parallel_matches_during_upserts_see_whole_versions(writer: TestClient) -> None:
     """Each write replaces two postings at once with generation N in title and body; a response that shows
-    both must show one generation (no torn read), and every response must add up."""
+    both must show one generation (no torn read), every response must add up, and reads go on during writes."""
     def batch(gen: int) -> dict[str, Any]:
         body = f"Glass harmonica tuner, generation {gen}. Tune glass harmonicas and repair crystal bowls."
         return {"postings": [{**posting(f"Glass harmonica tuner g{gen}", body), "id": pid} for pid in ("gh-a", "gh-b")]}
 
     assert writer.post("/v1/postings:batch", json=batch(0), headers=AUTH).status_code == 200
     problems: list[str] = []
+    answered: list[tuple[float, float]] = []  # (sent, answered) of every read
+    writing: list[tuple[float, float]] = []
     done = threading.Event()
 
     def read() -> None:
         while not done.is_set():
+            sent = time.monotonic()
             response = writer.post("/v1/match", json={"text": "glass harmonica tuner", "k": 5})
+            answered.append((sent, time.monotonic()))
             if response.status_code != 200:
                 problems.append(f"{response.status_code} {response.text[:200]}")
                 continue
@@ -417,13 +422,17 @@ def test_parallel_matches_during_upserts_see_whole_versions(writer: TestClient) 
         t.start()
     try:
         for gen in range(1, 5):
+            started = time.monotonic()
             response = writer.post("/v1/postings:batch", json=batch(gen), headers=AUTH)
+            writing.append((started, time.monotonic()))
             assert response.status_code == 200, response.text
     finally:
         done.set()
         for t in readers:
             t.join()
     assert not problems, problems[:5]
+    # Some read was both sent and answered while a write was being applied: writes do not block reads.
+    assert any(ws < sent and done_at < we for sent, done_at in answered for ws, we in writing)
     final = writer.post("/v1/match", json={"text": "glass harmonica tuner", "k": 2}).json()["results"]
     assert {r["title"] for r in final} == {"Glass harmonica tuner g4"}
 

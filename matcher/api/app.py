@@ -28,6 +28,12 @@ def load_matcher(settings: Settings) -> Matcher:
     """Open the configured index with the configured model, and warm the model up."""
     from matcher.engine import Matcher
 
+    if settings.torch_threads:
+        import torch
+
+        # Per-request intra-op threads: with several requests in flight (or other work on the CPU), more threads
+        # than one per request oversubscribe the cores and a single query gets many times slower.
+        torch.set_num_threads(settings.torch_threads)
     opener = Matcher.open if settings.allow_empty_index else Matcher.load
     matcher = opener(settings.index_dir, model=settings.model)
     if settings.warm_up:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     refresh_seconds: float = Field(1.0, description="How often (at most) a request checks the index folder for a "
                                                     "version published by another process and reloads it; "
                                                     "0 checks before every request, a negative value never.")
+    torch_threads: int = Field(1, ge=0, description="Threads the model uses within one request; 1 suits a server "
+                                                    "answering requests in parallel (and a busy CPU), 0 keeps "
+                                                    "PyTorch's default of one per core.")
     warm_up: bool = Field(True, description="Embed one query at start-up, so the first request is not slow.")
     max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body, in bytes (413 above).")
     max_text_chars: int = Field(100_000, ge=1, description="Longest CV or profile text, in characters.")
