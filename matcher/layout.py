@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.index.snapshot import Snapshot
+from matcher.skills import title_families
 
 # How much a passage of each section kind can contribute: boilerplate says little about fit.
 KIND_DAMP = {"eeo": 0.6, "benefits": 0.75, "about": 0.85}
@@ -23,6 +24,7 @@ class Layout:
     damp: np.ndarray  # float32 (passages,)
     titles: np.ndarray  # float32 (n, dim)
     lexical_rows: np.ndarray  # int64 (n,): the posting's document number in the lexical index
+    families: tuple[frozenset[str], ...]  # role families named by each posting's title
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Layout:
@@ -38,7 +40,8 @@ class Layout:
         titles = snapshot.titles.vectors(nums) if len(nums) else np.zeros((0, dim), dtype=np.float32)
         lex_index = {int(k): i for i, k in enumerate(snapshot.lexical.keys)}
         lexical_rows = np.asarray([lex_index[int(n)] for n in nums], dtype=np.int64)
-        return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, lexical_rows)
+        families = tuple(title_families(e.posting.title, snapshot.vocab) for e in entries)
+        return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, lexical_rows, families)
 
     def rows(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Matrix rows of the postings at `positions`, and the start of each posting's run within them."""

@@ -12,7 +12,7 @@ from matcher.errors import InvalidInput
 from matcher.index.snapshot import Snapshot
 from matcher.passages import split_query
 from matcher.results import TagMatch
-from matcher.skills import candidate_skills, extract_skills
+from matcher.skills import candidate_skills, extract_skills, text_families
 
 MAX_QUERY_CHUNKS = 8
 SEMANTIC_TAG_THRESHOLD = 0.62
@@ -39,6 +39,7 @@ class PreparedQuery:
     tags: dict[str, TagMatch]  # canonical tag -> how the candidate has it
     lexical: str
     headline: np.ndarray  # (1, dim) the candidate's stated role, or the mean query direction
+    families: dict[str, float]  # role families the candidate's text and skills point to, 0..1
 
 
 _LETTERS = re.compile(r"[A-Za-z]{3,}")
@@ -90,4 +91,6 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
                     tag = snapshot.tag_names[int(tag_id)]
                     tags.setdefault(tag, TagMatch(tag, "semantic", term, round(float(score), 4)))
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
-    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector)
+    family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
+    families = text_families(family_text, vocab)
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families)

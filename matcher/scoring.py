@@ -21,9 +21,11 @@ class Weights:
     title: float = 0.15
     lexical: float = 0.15
     skills: float = 0.2
+    role: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {"semantic": self.semantic, "title": self.title, "lexical": self.lexical, "skills": self.skills}
+        return {"semantic": self.semantic, "title": self.title, "lexical": self.lexical, "skills": self.skills,
+                "role": self.role}
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Scored:
     def components(self, i: int) -> dict[str, float]:
         """Weighted components of the i-th scored posting, rounded so that they add up to the rounded score."""
         w = self.weights.as_dict()
-        return {name: round(float(w[name] * values[i]), 6) for name, values in self.parts.items()}
+        return {name: round(float(w[name] * values[i]), 6) for name, values in self.parts.items() if w[name]}
 
 
 def dense_scores(query: np.ndarray, layout: Layout, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +76,17 @@ def skill_scores(prepared: PreparedQuery, snapshot: Snapshot, layout: Layout, po
     return out
 
 
+def role_scores(families: dict[str, float], layout: Layout, positions: np.ndarray) -> np.ndarray:
+    """How strongly the candidate points to the role families the posting's title names (mean over them)."""
+    out = np.zeros(len(positions), dtype=np.float32)
+    if families:
+        for i, pos in enumerate(positions):
+            named = layout.families[pos]
+            if named:
+                out[i] = sum(families.get(f, 0.0) for f in named) / len(named)
+    return out
+
+
 def score(
     prepared: PreparedQuery, snapshot: Snapshot, layout: Layout, positions: np.ndarray, weights: Weights
 ) -> Scored:
@@ -84,5 +97,6 @@ def score(
     top = float(bm25.max()) if len(bm25) else 0.0
     lexical = bm25 / top if top > 0 else np.zeros(len(positions), dtype=np.float32)
     skills = skill_scores(prepared, snapshot, layout, positions)
-    parts = {"semantic": semantic, "title": title, "lexical": lexical, "skills": skills}
+    role = role_scores(prepared.families, layout, positions)
+    parts = {"semantic": semantic, "title": title, "lexical": lexical, "skills": skills, "role": role}
     return Scored(positions, {k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}, best_row, weights)

@@ -116,8 +116,12 @@ def build_snapshot(
             e = old[p.id]
             drafts[p.id] = (e.num, e.passage_ids, e.passages)
 
-    vocab = Vocabulary.build(p.hashtags for p in postings)
-    entries = {p.id: Entry(p, drafts[p.id][0], posting_tags(p, vocab), drafts[p.id][1], drafts[p.id][2]) for p in postings}
+    # Tag weights are counted over the final tags (hashtags plus skills found in the text), so a skill that
+    # is never a hashtag but appears in many bodies (excel, slack) is not mistaken for a rare, telling one.
+    base = Vocabulary.build(p.hashtags for p in postings)
+    tag_lists = {p.id: posting_tags(p, base) for p in postings}
+    vocab = base.recount(tag_lists.values())
+    entries = {p.id: Entry(p, drafts[p.id][0], tag_lists[p.id], drafts[p.id][1], drafts[p.id][2]) for p in postings}
     tags, tag_names = _tag_store(vocab, embedder, previous)
     lexical = LexicalIndex.build(postings, [entries[p.id].num for p in postings])
     manifest = Manifest(
