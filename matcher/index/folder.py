@@ -33,7 +33,9 @@ def current_version(root: Path) -> Path:
 
 def new_version(root: Path) -> Path:
     """Create an empty, uniquely named version folder to write into."""
-    name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    # UTC to the nanosecond, so names sort in publish order (prune keeps the newest) even for several a second.
+    now = time.time_ns()
+    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f".{now % 10**9:09d}-" + uuid.uuid4().hex[:8]
     path = root / VERSIONS / (name + ".tmp")
     path.mkdir(parents=True)
     return path
