@@ -181,9 +181,14 @@ class Matcher:
         """Make the index hold exactly the postings under `paths`: new and changed ones are embedded, unchanged
         ones reused, missing ones dropped. Bad postings are reported in `rejected` (raised with `strict`)."""
         report = load_postings(paths, strict=strict)
+        return self.sync(report.postings, rejected=report.rejected, progress=progress)
+
+    def sync(self, postings: Sequence[Posting], *, rejected: Sequence[Rejection] = (),
+             progress: bool = False) -> IndexReport:
+        """Make the index hold exactly `postings` (already parsed), embedding only what is new or changed."""
         with self._writing():
-            stats, version = self._commit(report.postings, progress)
-        return IndexReport(stats.indexed, stats.unchanged, stats.removed, tuple(report.rejected), len(self),
+            stats, version = self._commit(postings, progress)
+        return IndexReport(stats.indexed, stats.unchanged, stats.removed, tuple(rejected), len(self),
                            stats.passages_embedded, round(stats.seconds, 3), version)
 
     def upsert(self, postings: Sequence[Posting]) -> BuildStats:

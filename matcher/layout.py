@@ -23,6 +23,7 @@ class Layout:
     matrix: np.ndarray  # float32 (passages, dim), unit rows
     damp: np.ndarray  # float32 (passages,)
     titles: np.ndarray  # float32 (n, dim)
+    heads: np.ndarray  # float32 (n, dim)
     lexical_rows: np.ndarray  # int64 (n,): the posting's document number in the lexical index
     families: tuple[frozenset[str], ...]  # role families named by each posting's title
 
@@ -38,10 +39,14 @@ class Layout:
         damp = np.asarray([KIND_DAMP.get(p.kind, 1.0) for e in entries for p in e.passages], dtype=np.float32)
         nums = np.asarray([e.num for e in entries], dtype=np.int64)
         titles = snapshot.titles.vectors(nums) if len(nums) else np.zeros((0, dim), dtype=np.float32)
+        # An index from before heads existed scores them 0 until the next `matcher index` adds them.
+        complete = len(snapshot.heads) == len(nums) and len(nums)
+        heads = snapshot.heads.vectors(nums) if complete else np.zeros((len(nums), dim), dtype=np.float32)
         lex_index = {int(k): i for i, k in enumerate(snapshot.lexical.keys)}
         lexical_rows = np.asarray([lex_index[int(n)] for n in nums], dtype=np.int64)
         families = tuple(title_families(e.posting.title, snapshot.vocab) for e in entries)
-        return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, lexical_rows, families)
+        return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, heads, lexical_rows,
+                   families)
 
     def rows(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Matrix rows of the postings at `positions`, and the start of each posting's run within them."""

@@ -40,6 +40,7 @@ class PreparedQuery:
     lexical: str
     headline: np.ndarray  # (1, dim) the candidate's stated role, or the mean query direction
     families: dict[str, float]  # role families the candidate's text and skills point to, 0..1
+    whole: np.ndarray  # (1, dim) the whole candidate as one text (the model reads its first 256 word pieces)
 
 
 _LETTERS = re.compile(r"[A-Za-z]{3,}")
@@ -76,7 +77,10 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
             tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
     unresolved = list(unresolved)
     head = headline(candidate.text) if candidate.text else None
-    vectors = embedder.encode_queries(texts + unresolved + ([head] if head else []))
+    whole_text = "\n".join(([candidate.text.strip()] if candidate.text and candidate.text.strip() else [])
+                           + ([", ".join(skills)] if skills else []))
+    vectors = embedder.encode_queries(texts + unresolved + [whole_text] + ([head] if head else []))
+    whole = vectors[len(texts) + len(unresolved):len(texts) + len(unresolved) + 1]
     term_vectors = vectors[len(texts):len(texts) + len(unresolved)]
     if head:
         head_vector = vectors[-1:]
@@ -93,4 +97,4 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
     family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
     families = text_families(family_text, vocab)
-    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families)
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole)

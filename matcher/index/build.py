@@ -33,6 +33,14 @@ class BuildStats:
     seconds: float
 
 
+HEAD_BODY_CHARS = 1500
+
+
+def head_document(posting: Posting) -> str:
+    """The text embedded as the posting's head: what a reader sees first (title, summary, start of the body)."""
+    return "\n".join(part for part in (posting.title, posting.summary, posting.body[:HEAD_BODY_CHARS]) if part)
+
+
 def passage_document(title: str, passage: Passage) -> str:
     """The text embedded for a passage: the title gives every passage its role context."""
     return f"{title}: {passage.text}"
@@ -95,6 +103,8 @@ def build_snapshot(
     titles = previous.titles.copy() if previous is not None else FaissStore(dim)
     passages.remove(pid for e in removed for pid in e.passage_ids)
     titles.remove(e.num for e in removed)
+    heads = previous.heads.copy() if previous is not None else FaissStore(dim)
+    heads.remove(e.num for e in removed)
 
     next_num = max((e.num for e in old.values()), default=-1) + 1
     next_pid = max((pid for e in old.values() for pid in e.passage_ids), default=-1) + 1
@@ -118,6 +128,11 @@ def build_snapshot(
 
     # Tag weights are counted over the final tags (hashtags plus skills found in the text), so a skill that
     # is never a hashtag but appears in many bodies (excel, slack) is not mistaken for a rare, telling one.
+    have_head = set(heads.ids().tolist())
+    need_head = [p for p in postings if drafts[p.id][0] not in have_head]
+    if need_head:
+        heads.add(np.asarray([drafts[p.id][0] for p in need_head], dtype=np.int64),
+                  _encode(embedder, [head_document(p) for p in need_head], "heads", progress))
     base = Vocabulary.build(p.hashtags for p in postings)
     tag_lists = {p.id: posting_tags(p, base) for p in postings}
     vocab = base.recount(tag_lists.values())
@@ -133,7 +148,7 @@ def build_snapshot(
         tags=len(tag_names),
         passage_chars=TARGET_CHARS,
     )
-    snapshot = Snapshot(manifest, entries, passages, titles, tags, tag_names, vocab, lexical)
+    snapshot = Snapshot(manifest, entries, passages, titles, heads, tags, tag_names, vocab, lexical)
     stats = BuildStats(len(fresh), len(unchanged), len(set(old) - {p.id for p in postings}), len(texts),
                        time.perf_counter() - started)
     return snapshot, stats

@@ -56,6 +56,7 @@ class Snapshot:
     entries: dict[str, Entry]
     passages: FaissStore
     titles: FaissStore
+    heads: FaissStore  # one vector per posting: title + summary + the head of the body
     tags: FaissStore
     tag_names: tuple[str, ...]
     vocab: Vocabulary
@@ -83,6 +84,7 @@ class Snapshot:
                 fh.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
         self.passages.save(folder / "passages.faiss")
         self.titles.save(folder / "titles.faiss")
+        self.heads.save(folder / "heads.faiss")
         self.tags.save(folder / "tags.faiss")
         (folder / "vocab.json").write_text(json.dumps({"vocab": self.vocab.to_dict(), "tag_names": self.tag_names}))
         self.lexical.save(folder / "bm25")
@@ -101,6 +103,9 @@ class Snapshot:
             entries=entries,
             passages=FaissStore.load(folder / "passages.faiss"),
             titles=FaissStore.load(folder / "titles.faiss"),
+            # an index written before heads existed gets them on its next `matcher index` (nothing else re-embeds)
+            heads=FaissStore.load(folder / "heads.faiss") if (folder / "heads.faiss").exists()
+            else FaissStore(manifest.dimension),
             tags=FaissStore.load(folder / "tags.faiss"),
             tag_names=tuple(vocab_data["tag_names"]),
             vocab=Vocabulary.from_dict(vocab_data["vocab"]),
