@@ -41,10 +41,29 @@ def evaluate(ids, comps, weights: dict[str, float], qids, kinds, qrels):
     return score_run(kinds, qrels, run)
 
 
+def ablate(ids, comps, kinds, qrels, fmt) -> None:
+    """The default weights, each component dropped, and each alone: nDCG@10 / judged@10 per kind."""
+    default = Weights().as_dict()
+    qids = list(kinds)
+
+    def row(label: str, weights: dict[str, float]) -> None:
+        res = evaluate(ids, comps, weights, qids, kinds, qrels)
+        cells = " | ".join(f"{res[k]['ndcg10']:.3f} ({res[k]['judged10']:.2f})" for k in ("all", "cv", "profile", "skills"))
+        print(f"| {label} | {cells} |")
+
+    print("| ranker | all | cv | profile | skills |\n|---|--:|--:|--:|--:|")
+    row("matcher (all components)", default)
+    for name in default:
+        row(f"without {name}", {**default, name: 0.0})
+    for name in default:
+        row(f"{name} alone", {name: 1.0})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, default=Path("bench/out/crocoder-index"))
     parser.add_argument("--out", type=Path, default=Path("bench/out/tune.json"))
+    parser.add_argument("--ablate", action="store_true", help="only the ablation table of the default weights")
     args = parser.parse_args()
     data = load_eval_set()
     m = Matcher.load(args.index)
@@ -60,6 +79,9 @@ def main() -> None:
     def fmt(res):
         return " ".join(f"{k}={res[k]['ndcg10']:.3f}" for k in ("all", "cv", "profile", "skills") if k in res)
 
+    if args.ablate:
+        ablate(ids, comps, kinds, data.qrels, fmt)
+        return
     print("single components (all queries):")
     for name in names:
         print(f"  {name:10s}", fmt(evaluate(ids, comps, {name: 1.0}, list(kinds), kinds, data.qrels)))
