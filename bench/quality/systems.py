@@ -50,7 +50,7 @@ class SystemArgs:
 
 SystemFn = Callable[[Sequence[Posting], Sequence[Query], SystemArgs], Run]
 REGISTRY: dict[str, SystemFn] = {}
-DEFAULT_SYSTEMS = ("bm25", "dense-head", "dense-max", "rrf(bm25,dense-head,dense-max)")
+DEFAULT_SYSTEMS = ("matcher", "bm25", "dense-head", "dense-max", "rrf(bm25,dense-head,dense-max)")
 _RRF = re.compile(r"^rrf\((.+)\)$")
 
 
