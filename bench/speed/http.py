@@ -133,6 +133,12 @@ def run(index_dir: Path, queries: Queries, quick: bool) -> dict[str, Any]:
     server = Server(index_dir, free_port())
     out: dict[str, Any] = {"ready_s": server.ready_s, "command": " ".join(serve_command(index_dir, 0)[-5:])}
     try:
+        from matcher.api.settings import Settings
+
+        out["server_torch_threads"] = Settings().torch_threads
+    except Exception:  # noqa: BLE001 - informative only
+        pass
+    try:
         out["rss_ready_bytes"] = server_rss(server.proc.pid)
         out["healthz"] = trivial(server.url, 50 if quick else 300)
         for kind, items in queries.as_candidates().items():
@@ -172,7 +178,9 @@ def markdown(h: dict[str, Any], in_process: dict[str, Any] | None = None) -> lis
     lines = [
         f"Over HTTP (`matcher serve` on loopback in a subprocess, ready {h['ready_s']} s after spawn; "
         f"server RSS {mb(h['rss_ready_bytes'])} ready, {mb(h['rss_after_bytes'])} after the load; "
-        f"`GET /healthz` round trip p50 {h['healthz']['p50_ms']} ms). Clients share the 2 cores with the server.",
+        f"`GET /healthz` round trip p50 {h['healthz']['p50_ms']} ms). Clients share the 2 cores with the server. "
+        f"The server runs torch with {h.get('server_torch_threads', 1)} thread(s) (`MATCHER_TORCH_THREADS`), the "
+        "in-process runs with torch's default.",
         "",
     ]
     lines += table(["query", "concurrency", "n", "p50 ms", "p99 ms", "requests/s", "HTTP/in-process p50", "failures"], rows)

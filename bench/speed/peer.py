@@ -177,7 +177,7 @@ def markdown(r: dict[str, Any]) -> list[str]:
         "drift. "
         f"Queries: {p['queries']['skills']} skills lists (txtai gets the same 'Skills: a, b, ...' line matcher "
         f"embeds) and {p['queries']['cv']} CVs of 3,000 characters (txtai embeds the CV as one text, truncated "
-        "at 256 word pieces; matcher embeds up to 8 chunks of it); k = 10.",
+        "at 256 word pieces; matcher embeds it in ~1,000-character chunks plus the whole text and its headline); k = 10.",
         "",
     ]
     lines += table(
