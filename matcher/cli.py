@@ -43,7 +43,8 @@ def _table(rows: list[dict[str, Any]], explain: bool) -> None:
         typer.echo("no matching postings")
     for rank, r in enumerate(rows, start=1):
         parts = " + ".join(f"{name} {value:.3f}" for name, value in r["components"].items())
-        typer.echo(f"{rank:>2}. {r['score']:.3f}  {r['title']} — {r['company']}  [{r['posting_id']}]")
+        percent = f"  {r['match_percent']:>3}% good match" if r.get("match_percent") is not None else ""
+        typer.echo(f"{rank:>2}. {r['score']:.3f}{percent}  {r['title']} — {r['company']}  [{r['posting_id']}]")
         typer.echo(f"    = {parts}")
         if "matched_tags" in r:
             matched = ", ".join(

@@ -16,6 +16,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: writers are serialised within one process only
     fcntl = None  # type: ignore[assignment]
 
+from matcher.calibration import DEFAULT_CALIBRATION, Calibration
 from matcher.config import DEFAULT_INDEX_DIR
 from matcher.embed import Embedder
 from matcher.errors import IndexMissing, InvalidInput, NotFound
@@ -76,10 +77,14 @@ class Matcher:
     """
 
     def __init__(self, index_dir: str | Path = DEFAULT_INDEX_DIR, *, model: str | None = None,
-                 weights: Weights | None = None, embedder: Embedder | None = None) -> None:
+                 weights: Weights | None = None, embedder: Embedder | None = None,
+                 calibration: Calibration | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder or Embedder(model)
         self.weights = weights or Weights()
+        # The shipped curves fit the shipped weights: custom weights get no match percentage unless given curves.
+        shipped = DEFAULT_CALIBRATION if self.weights == Weights() else None
+        self.calibration = calibration or shipped
         self._state: State | None = None
         self._write_lock = threading.Lock()
 
@@ -249,7 +254,8 @@ class Matcher:
         # Score them among the postings `match` would score, so the lexical part is normalised the same way.
         positions = np.union1d(self._candidates(state, prepared.vectors, prepared.lexical, everyone), wanted)
         scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
-        return [self._result(state, prepared, scored, positions, int(i)) for i in np.searchsorted(positions, wanted)]
+        return [self._result(state, prepared, scored, positions, int(i), self.calibration)
+                for i in np.searchsorted(positions, wanted)]
 
     def match_many(self, candidates: Iterable[Candidate], k: int = 10,
                    filters: Filters | Mapping[str, Any] | None = None) -> Iterator[list[MatchResult]]:
@@ -291,20 +297,25 @@ class Matcher:
         allowed = self._allowed(state, filters)
         positions = self._candidates(state, prepared.vectors, prepared.lexical, allowed)
         scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
-        results = [self._result(state, prepared, scored, positions, int(i)) for i in top_k(scored.total(), k)]
+        results = [self._result(state, prepared, scored, positions, int(i), self.calibration)
+                   for i in top_k(scored.total(), k)]
         results.sort(key=lambda r: (-r.score, r.posting_id))
         return results, len(positions)
 
     @staticmethod
-    def _result(state: State, prepared: PreparedQuery, scored: Scored, positions: np.ndarray, i: int) -> MatchResult:
+    def _result(state: State, prepared: PreparedQuery, scored: Scored, positions: np.ndarray, i: int,
+                calibration: Calibration | None) -> MatchResult:
         """The i-th scored posting as a result, with its explanation."""
         snap, layout = state.snapshot, state.layout
         entry = snap.entries[layout.posting_ids[positions[i]]]
         components = scored.components(i)
+        total = round(sum(components.values()), 6)
         matched, missing = tag_explanation(entry, prepared.tags, snap.vocab, MIN_INFORMATIVE)
         return MatchResult(
             posting_id=entry.posting.id, title=entry.posting.title, company=entry.posting.company,
-            url=entry.posting.url, score=round(sum(components.values()), 6), components=components,
+            url=entry.posting.url, score=total,
+            match_percent=calibration.percent(total, prepared.has_text) if calibration else None,
+            components=components,
             matched_tags=matched, missing_tags=missing,
             passage=passage_text(entry, layout, int(scored.best_row[i])),
         )

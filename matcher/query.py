@@ -41,6 +41,7 @@ class PreparedQuery:
     headline: np.ndarray  # (1, dim) the candidate's stated role, or the mean query direction
     families: dict[str, float]  # role families the candidate's text and skills point to, 0..1
     whole: np.ndarray  # (1, dim) the whole candidate as one text (the model reads its first 256 word pieces)
+    has_text: bool = False  # the candidate gave text (a CV or profile), not only a skills list
 
 
 _LETTERS = re.compile(r"[A-Za-z]{3,}")
@@ -97,4 +98,5 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
     family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
     families = text_families(family_text, vocab)
-    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole)
+    has_text = bool(candidate.text and candidate.text.strip())
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole, has_text)

@@ -20,13 +20,18 @@ class TagMatch:
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
-    """One ranked posting. `score` is exactly the sum of `components`."""
+    """One ranked posting. `score` is exactly the sum of `components`.
+
+    `match_percent` is the calibrated chance (0-100) that a reviewer rates this posting a good or strong match
+    for the candidate; it means the same across queries (None when the weights are custom and uncalibrated).
+    """
 
     posting_id: str
     title: str
     company: str
     url: str
     score: float
+    match_percent: int | None
     components: dict[str, float]
     matched_tags: tuple[TagMatch, ...]
     missing_tags: tuple[str, ...]

@@ -25,7 +25,7 @@ SKETCH = "backend-developer-sketch-gPFMI"
 SKILLS = ["go", "postgres", "aws"]
 CV = ("Backend engineer, six years building payment APIs in Python and Django on PostgreSQL. "
       "Ran services on AWS with Docker and Kubernetes; on call for a team of five.")
-RESULT_KEYS = {"posting_id", "title", "company", "url", "score", "components", "matched_tags", "missing_tags",
+RESULT_KEYS = {"posting_id", "title", "company", "url", "score", "match_percent", "components", "matched_tags", "missing_tags",
                "passage"}
 ERROR_KEYS = {"code", "message", "status", "details"}
 

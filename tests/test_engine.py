@@ -17,6 +17,8 @@ from matcher.engine import Matcher
 from matcher.errors import IndexMismatch, IndexMissing, InvalidInput, NotFound
 from matcher.index import folder
 from matcher.index.manifest import Manifest
+from matcher.query import Candidate
+from matcher.scoring import Weights
 from tests.conftest import SEEDS
 
 SKETCH = "backend-developer-sketch-gPFMI"
@@ -152,6 +154,19 @@ def test_explanations_add_up_and_tags_are_on_the_posting(seed_matcher: Matcher) 
     assert "engineer" in top.title.lower() or "developer" in top.title.lower()
     vias = {m.candidate_term: m.via for r in results for m in r.matched_tags}
     assert vias.get("postgres") == "alias" and vias.get("k8s") == "alias"
+
+
+def test_match_percent_follows_the_score_and_needs_shipped_weights(seed_matcher: Matcher, seed_index: Path, embedder) -> None:
+    for kwargs in ({"text": "Senior Go engineer: PostgreSQL, Kafka, Kubernetes on AWS"}, {"skills": ["golang", "k8s"]}):
+        results = seed_matcher.match(k=10, filters={"include_archived": True}, **kwargs)
+        percents = [r.match_percent for r in results]
+        assert all(p is not None and 0 <= p <= 100 for p in percents)
+        assert percents == sorted(percents, reverse=True)  # monotone in the score, which is sorted
+        pairs = seed_matcher.score_pairs(Candidate(kwargs.get("text"), tuple(kwargs.get("skills", ()))),
+                                         [r.posting_id for r in results])
+        assert [p.match_percent for p in pairs] == percents
+    custom = Matcher.load(seed_index, embedder=embedder, weights=Weights(semantic=1.0))
+    assert all(r.match_percent is None for r in custom.match(skills=["golang"], k=3))
 
 
 def test_ranking_puts_the_right_family_first(seed_matcher: Matcher) -> None:

@@ -1,4 +1,5 @@
-"""CLI: `python -m bench.speed {ingest,query,scale,peer} [--quick] [--full] [--sample N] [--seed S] [--out PATH]`."""
+"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare} [--quick] [--full] [--sample N] [--seed S] [--out PATH]
+[--ref REV] [--rounds N]`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ REPORTS = {
     "query": "Matcher.match latency in process (concurrency 1, 8) and over HTTP, vs embedding alone; FAISS threads",
     "scale": "RemoteWLB 18k: parse/split rate, embedding rate (sample), latency at 18k; 10^6-vector IVF vs Flat",
     "peer": "txtai vs matcher on the same passages: build time, search latency",
+    "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
 }
 
 
@@ -27,8 +29,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("report", choices=sorted(REPORTS))
     parser.add_argument("--quick", action="store_true", help="tiny samples, under 2 minutes (a smoke run)")
     parser.add_argument("--full", action="store_true", help="ingest: the whole crocoder corpus (~12 min of encoding)")
-    parser.add_argument("--sample", type=int, help="postings to sample (ingest 300, scale 100, peer 150)")
+    parser.add_argument("--sample", type=int, help="postings to sample (ingest 300, scale 100, peer 150, compare 40)")
     parser.add_argument("--seed", type=int, default=13, help="sampling seed (default %(default)s)")
+    parser.add_argument("--ref", help="compare: the git revision to measure against (default 1d7a28d)")
+    parser.add_argument("--rounds", type=int, help="compare: rounds of (ref, current) runs (default 2; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/out/speed-REPORT[-quick].json)")
     return parser.parse_args(argv)
 

@@ -20,15 +20,21 @@ from typing import Any
 from bench.speed.common import REPO, WORK
 
 
-def run_child(target: str, **params: Any) -> dict[str, Any]:
-    """Call `target(**params)` in a fresh Python process and return its result (with `peak_rss_bytes`)."""
+def run_child(target: str, *, tree: Path | None = None, **params: Any) -> dict[str, Any]:
+    """Call `target(**params)` in a fresh Python process and return its result (with `peak_rss_bytes`).
+
+    With `tree`, the child runs in that folder with it first on PYTHONPATH, so `import matcher` finds the copy of
+    the package there (another revision), while `bench` still comes from this repository.
+    """
     WORK.mkdir(parents=True, exist_ok=True)
+    root = tree or REPO
     with tempfile.TemporaryDirectory(dir=WORK, prefix=".job-") as tmp:
         job, result = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job.write_text(json.dumps({"target": target, "params": params, "result": str(result)}))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        path = os.pathsep.join(filter(None, [str(root), str(REPO) if tree else None, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "bench.speed.worker", str(job)], cwd=REPO, env=env)
+        proc = subprocess.run([sys.executable, "-m", "bench.speed.worker", str(job)], cwd=root, env=env)
         if proc.returncode != 0 or not result.is_file():
             raise RuntimeError(f"child job {target} failed with exit code {proc.returncode} (see stderr above)")
         out = json.loads(result.read_text())

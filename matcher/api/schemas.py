@@ -60,6 +60,9 @@ class MatchResultOut(BaseModel):
     company: str
     url: str
     score: float
+    match_percent: int | None = Field(
+        description="Calibrated chance (0-100) that a reviewer rates this posting a good or strong match; the same "
+        "number means the same across queries. Monotone in `score`; null when the server runs custom weights.")
     components: dict[str, float]
     matched_tags: list[TagMatchOut]
     missing_tags: list[str]
