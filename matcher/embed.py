@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
+# Grouping texts by length before encoding: ~4 characters per word piece caps a text at the model limit;
+# a text joins the current group while it is at least a third as long as the group's longest.
+LENGTH_CAP_CHARS_PER_PIECE = 4
+LENGTH_GROUP_RATIO = 3
 
 
 @lru_cache(maxsize=8)
@@ -94,15 +98,34 @@ class Embedder:
     def _encode(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,  # cosine similarity == inner product from here on
-            convert_to_numpy=True,
-            show_progress_bar=False,
-            **kwargs,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for group in self._length_groups(texts):
+            vectors = self.model.encode(
+                [texts[i] for i in group],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,  # cosine similarity == inner product from here on
+                convert_to_numpy=True,
+                show_progress_bar=False,
+                **kwargs,
+            )
+            out[group] = vectors
+        return out
+
+    def _length_groups(self, texts: Sequence[str]) -> list[list[int]]:
+        """Text positions grouped by length, longest first, so a short text is not padded to a long one.
+
+        A batch costs its size times its longest text (in word pieces, up to the model's limit): a query's
+        headline padded to 256 word pieces next to its CV chunks costs as much as a chunk.
+        """
+        cap = LENGTH_CAP_CHARS_PER_PIECE * self.max_seq_length
+        size = [min(len(t), cap) for t in texts]
+        groups: list[list[int]] = []
+        for i in sorted(range(len(texts)), key=lambda j: -size[j]):
+            if groups and size[i] * LENGTH_GROUP_RATIO >= size[groups[-1][0]]:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        return groups
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Encode query-side texts (CV chunks, skill names)."""
