@@ -267,8 +267,12 @@ class Matcher:
             yield self._match_one(state, candidate, k, flt)
 
     def _allowed(self, state: State, filters: Filters) -> np.ndarray:
+        layout = state.layout
+        if filters.archive_only:
+            mask = np.ones(len(layout.posting_ids), dtype=bool) if filters.include_archived else ~layout.archived
+            return np.flatnonzero(mask).astype(np.int64)
         entries = state.snapshot.entries
-        return np.asarray([i for i, pid in enumerate(state.layout.posting_ids)
+        return np.asarray([i for i, pid in enumerate(layout.posting_ids)
                            if filters.accepts(entries[pid].posting, entries[pid].tags)], dtype=np.int64)
 
     def _candidates(self, state: State, prepared_vectors: np.ndarray, lexical: str, allowed: np.ndarray) -> np.ndarray:

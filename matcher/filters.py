@@ -81,6 +81,11 @@ class Filters:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    @property
+    def archive_only(self) -> bool:
+        """True when no filter but `include_archived` is set (the common case, answered from a precomputed mask)."""
+        return self == Filters(include_archived=self.include_archived)
+
     def accepts(self, posting: Posting, tags: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         """True when the posting passes every filter; `tags` are its canonical tags."""
         if posting.archived and not self.include_archived:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,10 @@ class Layout:
     heads: np.ndarray  # float32 (n, dim)
     lexical_rows: np.ndarray  # int64 (n,): the posting's document number in the lexical index
     families: tuple[frozenset[str], ...]  # role families named by each posting's title
+    archived: np.ndarray  # bool (n,)
+    tag_weight: np.ndarray  # float64 (n,): the summed informativeness of each posting's tags
+    with_tag: dict[str, np.ndarray]  # tag -> positions of the postings that carry it
+    with_family: dict[str, np.ndarray]  # role family -> positions of the postings whose title names it
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Layout:
@@ -45,8 +51,20 @@ class Layout:
         lex_index = {int(k): i for i, k in enumerate(snapshot.lexical.keys)}
         lexical_rows = np.asarray([lex_index[int(n)] for n in nums], dtype=np.int64)
         families = tuple(title_families(e.posting.title, snapshot.vocab) for e in entries)
+        weight = snapshot.vocab.weight
+        archived = np.asarray([e.posting.archived for e in entries], dtype=bool)
+        tag_weight = np.asarray([sum(weight(t) for t in e.tags) for e in entries], dtype=np.float64)
         return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, heads, lexical_rows,
-                   families)
+                   families, archived, tag_weight, _inverted(e.tags for e in entries), _inverted(families))
+
+    def per_posting(self, values: dict[str, float], index: dict[str, np.ndarray]) -> np.ndarray:
+        """For every posting, the sum of `values[key]` over the keys `index` lists it under."""
+        out = np.zeros(len(self.posting_ids), dtype=np.float64)
+        for key, value in values.items():
+            hits = index.get(key)
+            if hits is not None and value:
+                out[hits] += value
+        return out
 
     def rows(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Matrix rows of the postings at `positions`, and the start of each posting's run within them."""
@@ -55,3 +73,12 @@ class Layout:
         run_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         rows = np.repeat(starts - run_starts, lengths) + np.arange(int(lengths.sum()))
         return rows, run_starts
+
+
+def _inverted(keys_per_posting: Iterable[Iterable[str]]) -> dict[str, np.ndarray]:
+    """key -> positions of the postings listing it (each position once per key)."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, keys in enumerate(keys_per_posting):
+        for key in dict.fromkeys(keys):
+            index[key].append(position)
+    return {key: np.asarray(positions, dtype=np.int64) for key, positions in index.items()}

@@ -67,27 +67,20 @@ def dense_scores(query: np.ndarray, layout: Layout, positions: np.ndarray) -> tu
 def skill_scores(prepared: PreparedQuery, snapshot: Snapshot, layout: Layout, positions: np.ndarray) -> np.ndarray:
     """Share of each posting's informative tag weight that the candidate covers (semantic matches count less)."""
     if not prepared.tags:
-        return np.zeros(len(positions), dtype=np.float32)
+        return np.zeros(len(positions), dtype=np.float64)
     weight = snapshot.vocab.weight
-    out = np.zeros(len(positions), dtype=np.float32)
-    for i, pos in enumerate(positions):
-        tags = snapshot.entries[layout.posting_ids[pos]].tags
-        total = sum(weight(t) for t in tags)
-        if total > 0:
-            have = sum(weight(t) * prepared.tags[t].similarity for t in tags if t in prepared.tags)
-            out[i] = have / total
-    return out
+    have = layout.per_posting({t: weight(t) * m.similarity for t, m in prepared.tags.items()}, layout.with_tag)
+    total = layout.tag_weight[positions]
+    return np.divide(have[positions], total, out=np.zeros(len(positions)), where=total > 0)
 
 
 def role_scores(families: dict[str, float], layout: Layout, positions: np.ndarray) -> np.ndarray:
     """How strongly the candidate points to the role families the posting's title names (mean over them)."""
-    out = np.zeros(len(positions), dtype=np.float32)
-    if families:
-        for i, pos in enumerate(positions):
-            named = layout.families[pos]
-            if named:
-                out[i] = sum(families.get(f, 0.0) for f in named) / len(named)
-    return out
+    if not families:
+        return np.zeros(len(positions), dtype=np.float64)
+    named = np.asarray([len(layout.families[p]) for p in positions], dtype=np.float64)
+    pointed = layout.per_posting(families, layout.with_family)[positions]
+    return np.divide(pointed, named, out=np.zeros(len(positions)), where=named > 0)
 
 
 def score(

@@ -38,3 +38,9 @@ def test_substring_tags_and_dates() -> None:
 def test_invalid_filters_say_what_is_valid(bad: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         Filters.from_mapping(bad)
+
+
+def test_archive_only_is_just_the_archive_switch() -> None:
+    assert Filters().archive_only and Filters(include_archived=True).archive_only
+    assert not Filters(company="acme").archive_only
+    assert not Filters(tags_any=("golang",), include_archived=True).archive_only
