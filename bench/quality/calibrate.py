@@ -82,23 +82,33 @@ def main() -> None:
     for q in data.queries:
         by_kind.setdefault(q.kind, []).append(q.qid)
     halves = ([q for qs in by_kind.values() for q in qs[::2]], [q for qs in by_kind.values() for q in qs[1::2]])
-    held_out: dict[str, dict[str, list[np.ndarray]]] = {}
-    for tune, other in (halves, halves[::-1]):
-        for group in ("text", "skills"):
-            curve = fit(*pairs(ids, scores, [q for q in tune if input_kind(kinds[q]) == group], data.qrels, args.top))
-            for kind in by_kind:
-                if input_kind(kind) == group:
-                    x, y = pairs(ids, scores, [q for q in other if kinds[q] == kind], data.qrels, args.top)
-                    slot = held_out.setdefault(kind, {"p": [], "y": []})
-                    slot["p"].append(chance(curve, x))
-                    slot["y"].append(y)
+    variants = {
+        "score as a percentage (no calibration)": None,
+        "one curve for every input": lambda kind: "all",
+        "one curve per input kind (shipped)": input_kind,
+    }
     report: dict[str, object] = {"top": args.top, "held_out": {}}
-    for kind, slot in held_out.items():
-        result = check(np.concatenate(slot["p"]), np.concatenate(slot["y"]))
-        report["held_out"][kind] = result  # type: ignore[index]
-        print(f"held out, {kind}: Brier {result['brier']}, ECE {result['ece']}, n {result['n']}")
-        for row in result["reliability"]:  # type: ignore[union-attr]
-            print(f"    {row['bin']:>9}: predicted {row['predicted']:.2f}, observed {row['observed']:.2f} (n {row['n']})")
+    for label, group_of in variants.items():
+        held_out: dict[str, dict[str, list[np.ndarray]]] = {}
+        for tune, other in (halves, halves[::-1]):
+            curves = {}
+            if group_of is not None:
+                for group in {group_of(k) for k in by_kind}:
+                    chosen = [q for q in tune if group_of(kinds[q]) == group]
+                    curves[group] = fit(*pairs(ids, scores, chosen, data.qrels, args.top))
+            for kind in by_kind:
+                x, y = pairs(ids, scores, [q for q in other if kinds[q] == kind], data.qrels, args.top)
+                p = np.clip(x, 0.0, 1.0) if group_of is None else chance(curves[group_of(kind)], x)
+                slot = held_out.setdefault(kind, {"p": [], "y": []})
+                slot["p"].append(p)
+                slot["y"].append(y)
+        print(f"{label}, held out:")
+        for kind, slot in held_out.items():
+            result = check(np.concatenate(slot["p"]), np.concatenate(slot["y"]))
+            report["held_out"].setdefault(label, {})[kind] = result  # type: ignore[union-attr]
+            print(f"  {kind}: Brier {result['brier']}, ECE {result['ece']}, n {result['n']}")
+            for row in result["reliability"]:  # type: ignore[union-attr]
+                print(f"    {row['bin']:>9}: predicted {row['predicted']:.2f}, observed {row['observed']:.2f} (n {row['n']})")
     final = {}
     for group in ("text", "skills"):
         final[group] = fit(*pairs(ids, scores, [q for q in kinds if input_kind(kinds[q]) == group], data.qrels, args.top))
