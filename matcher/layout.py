@@ -50,7 +50,9 @@ class Layout:
         heads = snapshot.heads.vectors(nums) if complete else np.zeros((len(nums), dim), dtype=np.float32)
         lex_index = {int(k): i for i, k in enumerate(snapshot.lexical.keys)}
         lexical_rows = np.asarray([lex_index[int(n)] for n in nums], dtype=np.int64)
-        families = tuple(title_families(e.posting.title, snapshot.vocab) for e in entries)
+        by_title: dict[str, frozenset[str]] = {}  # titles repeat ("Software Engineer"): work each out once
+        families = tuple(by_title.get(t) or by_title.setdefault(t, title_families(t, snapshot.vocab))
+                         for t in (e.posting.title for e in entries))
         weight = snapshot.vocab.weight
         archived = np.asarray([e.posting.archived for e in entries], dtype=bool)
         tag_weight = np.asarray([sum(weight(t) for t in e.tags) for e in entries], dtype=np.float64)
