@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,16 +32,25 @@ class Layout:
     tag_weight: np.ndarray  # float64 (n,): the summed informativeness of each posting's tags
     with_tag: dict[str, np.ndarray]  # tag -> positions of the postings that carry it
     with_family: dict[str, np.ndarray]  # role family -> positions of the postings whose title names it
+    store: object = field(default=None, repr=False, compare=False)  # keeps the memory `matrix` may view alive
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Layout:
-        ids = tuple(snapshot.entries)
+        # Postings in the order their passages sit in the vector store: a build adds each posting's passages
+        # together and removal keeps the order, so the matrix is then the store's own memory, not a copy.
+        stored = snapshot.passages.ids()
+        where = {int(pid): row for row, pid in enumerate(stored)}
+        ids = tuple(sorted(snapshot.entries, key=lambda p: where.get(snapshot.entries[p].passage_ids[0], -1)
+                           if snapshot.entries[p].passage_ids else -1))
         entries = [snapshot.entries[i] for i in ids]
         counts = np.asarray([len(e.passage_ids) for e in entries], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         pids = np.asarray([pid for e in entries for pid in e.passage_ids], dtype=np.int64)
         dim = snapshot.manifest.dimension
-        matrix = snapshot.passages.vectors(pids) if len(pids) else np.zeros((0, dim), dtype=np.float32)
+        if len(pids) and np.array_equal(pids, stored):
+            matrix = snapshot.passages.matrix()
+        else:
+            matrix = snapshot.passages.vectors(pids) if len(pids) else np.zeros((0, dim), dtype=np.float32)
         damp = np.asarray([KIND_DAMP.get(p.kind, 1.0) for e in entries for p in e.passages], dtype=np.float32)
         nums = np.asarray([e.num for e in entries], dtype=np.int64)
         titles = snapshot.titles.vectors(nums) if len(nums) else np.zeros((0, dim), dtype=np.float32)
@@ -57,7 +66,8 @@ class Layout:
         archived = np.asarray([e.posting.archived for e in entries], dtype=bool)
         tag_weight = np.asarray([sum(weight(t) for t in e.tags) for e in entries], dtype=np.float64)
         return cls(ids, {p: i for i, p in enumerate(ids)}, offsets, matrix, damp, titles, heads, lexical_rows,
-                   families, archived, tag_weight, _inverted(e.tags for e in entries), _inverted(families))
+                   families, archived, tag_weight, _inverted(e.tags for e in entries), _inverted(families),
+                   snapshot.passages)
 
     def per_posting(self, values: dict[str, float], index: dict[str, np.ndarray]) -> np.ndarray:
         """For every posting, the sum of `values[key]` over the keys `index` lists it under."""

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matcher.engine import Matcher
@@ -73,6 +74,11 @@ def test_incremental_reindex_embeds_only_changes(tmp_path: Path, writable_index:
     with pytest.raises(NotFound):
         reloaded.get(removed.stem)
     assert "Elixir and Phoenix" in reloaded.get(changed.stem).body
+    # The query-time matrix holds each posting's own passage vectors, in place or copied.
+    layout, store = reloaded.state.layout, reloaded.snapshot.passages
+    for i, pid in enumerate(layout.posting_ids):
+        rows = layout.matrix[layout.offsets[i]:layout.offsets[i + 1]]
+        assert np.array_equal(rows, store.vectors(np.asarray(reloaded.snapshot.entries[pid].passage_ids)))
 
 
 def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: Path, embedder, monkeypatch) -> None:

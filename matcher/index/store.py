@@ -32,6 +32,8 @@ class VectorStore(Protocol):
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def matrix(self) -> np.ndarray: ...
+
     def vectors(self, ids: np.ndarray) -> np.ndarray: ...
 
     def ids(self) -> np.ndarray: ...
@@ -80,6 +82,16 @@ class FaissStore:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension).reshape(n, self.dimension)
 
+    def matrix(self) -> np.ndarray:
+        """Every stored vector in store order, as a read-only view of the index's memory (no copy).
+
+        Valid while this store lives and is not modified: snapshots never modify theirs (builds copy), and
+        whoever keeps the view must keep the store (a `Layout` keeps its snapshot's).
+        """
+        view = self._matrix()
+        view.flags.writeable = False
+        return view
+
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors for `ids` (a copy), in the order given."""
         if self._positions is None:
@@ -116,3 +128,4 @@ class FaissStore:
     def load(cls, path: Path) -> FaissStore:
         index = faiss.read_index(str(path))
         return cls(int(index.d), index)
+
