@@ -179,14 +179,15 @@ def _integral(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Int = Annotated[StrictInt, BeforeValidator(_integral)]
+# Bounds go before the validator, so they stay plain integer bounds (minimum / maximum) in the JSON schema.
+INTEGRAL = BeforeValidator(_integral)
 IsoDate = Annotated[
     str,
     StringConstraints(pattern=DATE_PATTERN),
     AfterValidator(_iso_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
-BoundedInt = Annotated[Int, Field(ge=-MAX_EPOCH_MS, le=MAX_EPOCH_MS)]  # exact in a JSON double
+BoundedInt = Annotated[StrictInt, Field(ge=-MAX_EPOCH_MS, le=MAX_EPOCH_MS), INTEGRAL]  # exact in a JSON double
 Short = Annotated[str, StringConstraints(max_length=200)]
 TagName = Annotated[str, StringConstraints(max_length=100)]
 
@@ -255,7 +256,7 @@ def request_models(s: Settings) -> RequestModels:
     class MatchRequest(CandidateBase):
         """A candidate (text and/or skills), how many results, and filters."""
 
-        k: Int = Field(min(10, s.max_k), ge=1, le=s.max_k, description="How many results.")
+        k: Annotated[StrictInt, Field(ge=1, le=s.max_k), INTEGRAL] = Field(min(10, s.max_k), description="How many results.")
         filters: FiltersIn = Field(default_factory=FiltersIn)
 
     class CandidateIn(CandidateBase):
@@ -265,7 +266,8 @@ def request_models(s: Settings) -> RequestModels:
         """Top-k per candidate, or (with `posting_ids`) every candidate scored on exactly those postings."""
 
         candidates: list[CandidateIn] = Field(min_length=1, max_length=s.max_candidates)
-        k: Int = Field(min(10, s.max_k), ge=1, le=s.max_k, description="Results per candidate (top-k).")
+        k: Annotated[StrictInt, Field(ge=1, le=s.max_k), INTEGRAL] = Field(
+            min(10, s.max_k), description="Results per candidate (top-k).")
         filters: FiltersIn = Field(default_factory=FiltersIn, description="Top-k mode only.")
         posting_ids: list[PostingId] | None = Field(
             None, min_length=1, max_length=s.max_posting_ids,
@@ -289,7 +291,7 @@ def request_models(s: Settings) -> RequestModels:
         summaryBackup: MetaStr | None = None
         hashtags: Annotated[str, StringConstraints(max_length=2_000)] | list[TagName] | None = Field(
             None, description="'#golang,#aws' or a list of tags.")
-        timestamp: Annotated[Int, Field(ge=0, le=MAX_EPOCH_MS)] | None = Field(
+        timestamp: Annotated[StrictInt, Field(ge=0, le=MAX_EPOCH_MS), INTEGRAL] | None = Field(
             None, description="Posted at, in ms since the epoch.")
         featured: BoundedInt | None = None
         archived: StrictBool | None = None
