@@ -32,6 +32,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, help="postings to sample (ingest 300, scale 100, peer 150, compare 40)")
     parser.add_argument("--seed", type=int, default=13, help="sampling seed (default %(default)s)")
     parser.add_argument("--ref", help="compare: the git revision to measure against (default 1d7a28d)")
+    parser.add_argument("--load-index", type=Path,
+                        help="compare: also time Matcher.load of this existing index with each tree")
     parser.add_argument("--rounds", type=int, help="compare: rounds of (ref, current) runs (default 2; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/out/speed-REPORT[-quick].json)")
     return parser.parse_args(argv)

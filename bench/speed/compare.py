@@ -15,6 +15,7 @@ from typing import Any
 
 from bench.speed.common import REPO, WORK, fmt, header, load_average, log, mb, ratio, require, run_load, shared_dir, table
 from bench.speed.corpus import crocoder_files, sample
+from bench.speed.worker import run_child
 
 REF = "1d7a28d"  # the engine before the ranking-quality work
 SAMPLE, QUICK_SAMPLE = 40, 6
@@ -61,6 +62,16 @@ def side_child(
         torch.set_num_threads(query_threads)
         latency = query_latency(matcher, queries)
     return {"matcher_file": matcher_file, **loaded, "ingest": ingest, "queries": latency}
+
+
+def load_child(root: str, index: str) -> dict[str, Any]:
+    """Time `Matcher.load` of an existing index (its own process, so the peak RSS is the load's)."""
+    matcher_file = check_tree(root)
+    from matcher.engine import Matcher
+
+    started = time.perf_counter()
+    matcher = Matcher.load(index)
+    return {"matcher_file": matcher_file, "load_s": round(time.perf_counter() - started, 2), "postings": len(matcher)}
 
 
 def timed_upsert(matcher: Any, postings: list[Any], embedder: Any) -> dict[str, Any]:
@@ -161,6 +172,8 @@ def flat(run: dict[str, Any]) -> dict[str, Any]:
         "text_p50_ms": q["text"]["p50_ms"],
         "text_p90_ms": q["text"]["p90_ms"],
         "peak_rss_bytes": run["peak_rss_bytes"],
+        "load_s": run["load"]["load_s"] if "load" in run else None,
+        "load_peak_rss_bytes": run["load"]["peak_rss_bytes"] if "load" in run else None,
     }
 
 
@@ -195,6 +208,7 @@ def run(args: Any, result: dict[str, Any]) -> dict[str, Any]:
         "k": K,
         "filters": FILTERS,
         "uncommitted_at_start": uncommitted(),
+        "load_index": str(args.load_index) if args.load_index else None,
     }
     runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
     for i in range(rounds):
@@ -202,6 +216,10 @@ def run(args: Any, result: dict[str, Any]) -> dict[str, Any]:
             log(f"round {i + 1}/{rounds}, {side}: upsert {len(paths)} postings, then {counts} queries")
             before = load_average()
             out = run_child_in(trees[side], paths, queries)
+            if args.load_index:
+                log(f"round {i + 1}/{rounds}, {side}: Matcher.load({args.load_index})")
+                out["load"] = run_child("bench.speed.compare:load_child", tree=trees[side], root=str(trees[side]),
+                                        index=str(Path(args.load_index).resolve()))
             runs[side].append({**out, "round": i + 1, "load_average": [before, load_average()]})
     result["params"]["uncommitted_at_end"] = uncommitted()
     result["runs"] = runs
@@ -210,8 +228,6 @@ def run(args: Any, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_child_in(tree: Path, paths: list[str], queries: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    from bench.speed.worker import run_child
-
     return run_child(
         "bench.speed.compare:side_child",
         tree=tree,
@@ -233,6 +249,8 @@ ROWS = (
     ("text query p50 ms", "text_p50_ms"),
     ("text query p90 ms", "text_p90_ms"),
     ("peak RSS", "peak_rss_bytes"),
+    ("`Matcher.load` s (`--load-index`)", "load_s"),
+    ("peak RSS of the load", "load_peak_rss_bytes"),
 )
 
 
@@ -254,7 +272,9 @@ def markdown(r: dict[str, Any]) -> list[str]:
     ]
     rows = []
     for label, key in ROWS:
-        shown = [mb(med[s][key]) if key == "peak_rss_bytes" else med[s][key] for s in SIDES]
+        if all(med[s][key] is None for s in SIDES):
+            continue
+        shown = [mb(med[s][key]) if key.endswith("rss_bytes") else med[s][key] for s in SIDES]
         rows.append([label, *shown, fmt(ratios[key], 2)])
     lines += table(["", f"ref `{ref['sha']}`", "current", "current / ref"], rows)
     lines += table(["round", "side", "ingest s", "skills p50 ms", "text p50 ms", "1-min load (start -> end)"], round_rows(r))
