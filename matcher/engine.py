@@ -82,9 +82,9 @@ class Matcher:
         self.index_dir = Path(index_dir)
         self.embedder = embedder or Embedder(model)
         self.weights = weights or Weights()
-        # The shipped curves fit the shipped weights: custom weights get no match percentage unless given curves.
-        shipped = DEFAULT_CALIBRATION if self.weights == Weights() else None
-        self.calibration = calibration or shipped
+        # The shipped curves fit the shipped weights and model: otherwise no match percentage unless given curves.
+        fits = self.weights == Weights() and self.embedder.model_id == DEFAULT_CALIBRATION.model_id
+        self.calibration = calibration or (DEFAULT_CALIBRATION if fits else None)
         self._state: State | None = None
         self._write_lock = threading.Lock()
 
