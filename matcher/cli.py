@@ -96,7 +96,8 @@ def _filters(job_type: str | None, company: str | None, location: str | None, ta
 def match(
     text: Annotated[str | None, typer.Option("--text", help="CV or profile text.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a file ('-' for stdin).")] = None,
-    skills: Annotated[str | None, typer.Option("--skills", help="Comma-separated skills.")] = None,
+    skills: Annotated[list[str] | None, typer.Option(
+        "--skills", help="Skills, comma-separated; the option can be repeated (--skills go --skills k8s).")] = None,
     k: KOpt = 10,
     json_out: JsonOpt = False,
     job_type: Annotated[str | None, typer.Option("--job-type")] = None,
@@ -119,7 +120,7 @@ def match(
             text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {exc}")
-    skill_list = [s.strip() for s in (skills or "").split(",") if s.strip()]
+    skill_list = [s.strip() for given in skills or () for s in given.split(",") if s.strip()]
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
     flt = _filters(job_type, company, location, tag, all_tags, since, until, include_archived)

@@ -53,6 +53,10 @@ def test_cli_match_json_equals_library(seed_matcher: Matcher, seed_index: Path) 
     assert got == [r.to_dict() for r in seed_matcher.match(skills=["python", "django"], k=4)]
     table = runner.invoke(app, ["match", "--skills", "python,django", "-k", "2", "--index", str(seed_index)])
     assert table.exit_code == 0 and "matched:" in table.stdout and got[0]["title"] in table.stdout
+    assert f"{got[0]['match_percent']:>3}% good match" in table.stdout
+    repeated = runner.invoke(app, ["match", "--skills", "python", "--skills", "django", "-k", "4", "--json",
+                                   "--index", str(seed_index)])
+    assert json.loads(repeated.stdout)["results"] == got  # a repeated option adds skills, it does not replace them
 
 
 def test_cli_similar_batch_info(seed_index: Path, tmp_path: Path) -> None:
