@@ -254,8 +254,7 @@ class Matcher:
         # Score them among the postings `match` would score, so the lexical part is normalised the same way.
         positions = np.union1d(self._candidates(state, prepared.vectors, prepared.lexical, everyone), wanted)
         scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
-        return [self._result(state, prepared, scored, positions, int(i), self.calibration)
-                for i in np.searchsorted(positions, wanted)]
+        return [self._result(state, prepared, scored, positions, int(i)) for i in np.searchsorted(positions, wanted)]
 
     def match_many(self, candidates: Iterable[Candidate], k: int = 10,
                    filters: Filters | Mapping[str, Any] | None = None) -> Iterator[list[MatchResult]]:
@@ -301,14 +300,11 @@ class Matcher:
         allowed = self._allowed(state, filters)
         positions = self._candidates(state, prepared.vectors, prepared.lexical, allowed)
         scored = score(prepared, state.snapshot, state.layout, positions, self.weights)
-        results = [self._result(state, prepared, scored, positions, int(i), self.calibration)
-                   for i in top_k(scored.total(), k)]
+        results = [self._result(state, prepared, scored, positions, int(i)) for i in top_k(scored.total(), k)]
         results.sort(key=lambda r: (-r.score, r.posting_id))
         return results, len(positions)
 
-    @staticmethod
-    def _result(state: State, prepared: PreparedQuery, scored: Scored, positions: np.ndarray, i: int,
-                calibration: Calibration | None) -> MatchResult:
+    def _result(self, state: State, prepared: PreparedQuery, scored: Scored, positions: np.ndarray, i: int) -> MatchResult:
         """The i-th scored posting as a result, with its explanation."""
         snap, layout = state.snapshot, state.layout
         entry = snap.entries[layout.posting_ids[positions[i]]]
@@ -318,7 +314,7 @@ class Matcher:
         return MatchResult(
             posting_id=entry.posting.id, title=entry.posting.title, company=entry.posting.company,
             url=entry.posting.url, score=total,
-            match_percent=calibration.percent(total, prepared.has_text) if calibration else None,
+            match_percent=self.calibration.percent(total, prepared.has_text) if self.calibration else None,
             components=components,
             matched_tags=matched, missing_tags=missing,
             passage=passage_text(entry, layout, int(scored.best_row[i])),

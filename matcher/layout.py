@@ -40,8 +40,8 @@ class Layout:
         # together and removal keeps the order, so the matrix is then the store's own memory, not a copy.
         stored = snapshot.passages.ids()
         where = {int(pid): row for row, pid in enumerate(stored)}
-        ids = tuple(sorted(snapshot.entries, key=lambda p: where.get(snapshot.entries[p].passage_ids[0], -1)
-                           if snapshot.entries[p].passage_ids else -1))
+        ids = tuple(sorted(snapshot.entries, key=lambda p: min((where[i] for i in snapshot.entries[p].passage_ids),
+                                                               default=-1)))
         entries = [snapshot.entries[i] for i in ids]
         counts = np.asarray([len(e.passage_ids) for e in entries], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -59,9 +59,9 @@ class Layout:
         heads = snapshot.heads.vectors(nums) if complete else np.zeros((len(nums), dim), dtype=np.float32)
         lex_index = {int(k): i for i, k in enumerate(snapshot.lexical.keys)}
         lexical_rows = np.asarray([lex_index[int(n)] for n in nums], dtype=np.int64)
-        by_title: dict[str, frozenset[str]] = {}  # titles repeat ("Software Engineer"): work each out once
-        families = tuple(by_title.get(t) or by_title.setdefault(t, title_families(t, snapshot.vocab))
-                         for t in (e.posting.title for e in entries))
+        # Titles repeat ("Software Engineer"): work out each distinct one once.
+        of_title = {t: title_families(t, snapshot.vocab) for t in {e.posting.title for e in entries}}
+        families = tuple(of_title[e.posting.title] for e in entries)
         weight = snapshot.vocab.weight
         archived = np.asarray([e.posting.archived for e in entries], dtype=bool)
         tag_weight = np.asarray([sum(weight(t) for t in e.tags) for e in entries], dtype=np.float64)

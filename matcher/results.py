@@ -23,7 +23,7 @@ class MatchResult:
     """One ranked posting. `score` is exactly the sum of `components`.
 
     `match_percent` is the calibrated chance (0-100) that a reviewer rates this posting a good or strong match
-    for the candidate; it means the same across queries (None when the weights are custom and uncalibrated).
+    for the candidate; it means the same across queries (None with custom weights or another model, unless calibrated for them).
     """
 
     posting_id: str

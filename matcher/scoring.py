@@ -18,7 +18,7 @@ class Weights:
     """Component weights. Each component is in [0, 1] before weighting, so weights bound its share."""
 
     # Fitted on all 48 judged dev candidates by `python -m bench.quality.tune` (coordinate ascent on nDCG@10, sum 1);
-    # fitting on one half and measuring on the other estimates 0.599 on unseen candidates (bench/RESULTS.md).
+    # fitting on one half and measuring on the other estimates 0.594 on unseen candidates (bench/RESULTS.md).
     semantic: float = 0.464  # best body passage for each part of the candidate
     head: float = 0.127  # the whole candidate against the posting's title + summary + first paragraphs
     lexical: float = 0.236  # BM25: exact technology names the small model blurs
@@ -78,7 +78,7 @@ def role_scores(families: dict[str, float], layout: Layout, positions: np.ndarra
     """How strongly the candidate points to the role families the posting's title names (mean over them)."""
     if not families:
         return np.zeros(len(positions), dtype=np.float64)
-    named = np.asarray([len(layout.families[p]) for p in positions], dtype=np.float64)
+    named = layout.per_posting(dict.fromkeys(layout.with_family, 1.0), layout.with_family)[positions]
     pointed = layout.per_posting(families, layout.with_family)[positions]
     return np.divide(pointed, named, out=np.zeros(len(positions)), where=named > 0)
 

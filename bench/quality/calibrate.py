@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss
 
 from bench.quality.data import load_eval_set
-from bench.quality.tune import components, totals
+from bench.quality.tune import components, halves, totals
 from matcher.engine import Matcher
 from matcher.scoring import Weights
 
@@ -64,7 +65,7 @@ def check(p: np.ndarray, y: np.ndarray) -> dict[str, object]:
         if inside.any():
             table.append({"bin": f"{BINS[b]:.0%}-{BINS[b + 1]:.0%}", "n": int(inside.sum()),
                           "predicted": round(float(p[inside].mean()), 3), "observed": round(float(y[inside].mean()), 3)})
-    return {"n": len(y), "brier": round(float(((p - y) ** 2).mean()), 4), "ece": round(float(ece / len(y)), 4),
+    return {"n": len(y), "brier": round(float(brier_score_loss(y, p)), 4), "ece": round(float(ece / len(y)), 4),
             "reliability": table}
 
 
@@ -78,10 +79,8 @@ def main() -> None:
     ids, comps = components(Matcher.load(args.index), data.queries)
     kinds = {q.qid: q.kind for q in data.queries}
     scores = totals(comps, Weights().as_dict(), list(kinds))
-    by_kind: dict[str, list[str]] = {}
-    for q in data.queries:
-        by_kind.setdefault(q.kind, []).append(q.qid)
-    halves = ([q for qs in by_kind.values() for q in qs[::2]], [q for qs in by_kind.values() for q in qs[1::2]])
+    split = halves(data.queries)
+    query_kinds = sorted(set(kinds.values()))
     variants = {
         "score as a percentage (no calibration)": None,
         "one curve for every input": lambda kind: "all",
@@ -90,13 +89,13 @@ def main() -> None:
     report: dict[str, object] = {"top": args.top, "held_out": {}}
     for label, group_of in variants.items():
         held_out: dict[str, dict[str, list[np.ndarray]]] = {}
-        for tune, other in (halves, halves[::-1]):
+        for tune, other in (split, split[::-1]):
             curves = {}
             if group_of is not None:
-                for group in {group_of(k) for k in by_kind}:
+                for group in {group_of(k) for k in query_kinds}:
                     chosen = [q for q in tune if group_of(kinds[q]) == group]
                     curves[group] = fit(*pairs(ids, scores, chosen, data.qrels, args.top))
-            for kind in by_kind:
+            for kind in query_kinds:
                 x, y = pairs(ids, scores, [q for q in other if kinds[q] == kind], data.qrels, args.top)
                 p = np.clip(x, 0.0, 1.0) if group_of is None else chance(curves[group_of(kind)], x)
                 slot = held_out.setdefault(kind, {"p": [], "y": []})

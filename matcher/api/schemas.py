@@ -62,7 +62,8 @@ class MatchResultOut(BaseModel):
     score: float
     match_percent: int | None = Field(
         description="Calibrated chance (0-100) that a reviewer rates this posting a good or strong match; the same "
-        "number means the same across queries. Monotone in `score`; null when the server runs custom weights.")
+        "number means the same across queries. Monotone in `score`; null when the server runs weights or a model "
+        "it was not fitted for.")
     components: dict[str, float]
     matched_tags: list[TagMatchOut]
     missing_tags: list[str]

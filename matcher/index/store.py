@@ -128,4 +128,3 @@ class FaissStore:
     def load(cls, path: Path) -> FaissStore:
         index = faiss.read_index(str(path))
         return cls(int(index.d), index)
-
