@@ -14,6 +14,11 @@ class MatcherError(Exception):
         self.message = message
         self.details = details or {}
 
+    def to_dict(self, **details: object) -> dict[str, object]:
+        """The error object every surface shows: `{code, message, status, details}` (plus any extra details)."""
+        return {"code": self.code, "message": self.message, "status": self.status,
+                "details": {**self.details, **details}}
+
 
 class InvalidInput(MatcherError):
     """The request or a parameter is malformed; the message says what is valid."""

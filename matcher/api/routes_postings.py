@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from matcher.api.deps import MatcherDep, require_read_key, require_write_key
+from matcher.api.deps import MatcherDep, is_json, media_type, require_json, require_read_key, require_write_key
 from matcher.api.errors import UnsupportedMediaType, responses
 from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarResponse, WriteResponse
 from matcher.api.settings import Settings
@@ -97,18 +97,19 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
            responses=responses(*write_errors), openapi_extra=_put_body(models.posting),
            summary="Add or replace one posting (JSON fields or Markdown with front matter)")
     async def put_posting(request: Request, id: PostingId, matcher: MatcherDep) -> dict:
-        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        media = media_type(request) or "application/json"
         raw = await request.body()
         if media == "text/markdown":
             posting = _from_markdown(raw, id, settings.max_posting_chars)
-        elif media == "application/json" or media.endswith("+json"):
+        elif is_json(media):
             posting = _from_json(raw, id, models.posting)
         else:
             raise UnsupportedMediaType(f"PUT a posting as application/json or text/markdown, not {media!r}")
         stats = await run_in_threadpool(matcher.upsert, [posting])  # reads go on while the index rebuilds
         return _written(matcher, [id], stats)
 
-    @r.post("/postings:batch", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
+    @r.post("/postings:batch", response_model=WriteResponse,
+            dependencies=[Depends(require_write_key), Depends(require_json)],
             responses=responses(*write_errors), summary="Add or replace many postings in one atomic write")
     def put_postings(body: models.posting_batch, matcher: MatcherDep) -> dict:  # type: ignore
         postings = _batch(body.postings)
