@@ -100,7 +100,7 @@ def index(
     sources = paths or [Path("seeds")]
     _check_writable(index)
     matcher = _run(lambda: _open(index, model, must_exist=False))
-    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet))
+    report = _run(lambda: _index(matcher, sources, strict, quiet))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
@@ -112,6 +112,13 @@ def index(
     typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
                f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
                f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+
+
+def _index(matcher: Any, sources: list[Path], strict: bool, quiet: bool) -> Any:
+    from matcher.errors import index_writes
+
+    with index_writes(matcher.index_dir):
+        return matcher.index(sources, strict=strict, progress=not quiet)
 
 
 def _split(values: list[str] | None) -> list[str]:

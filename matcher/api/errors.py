@@ -22,7 +22,8 @@ log = logging.getLogger("matcher.api")
 # Starlette's own HTTP errors (routing, methods) -> our codes.
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-              415: "unsupported_media_type", 422: "invalid_input", 500: "internal_error", 503: "unavailable"}
+              415: "unsupported_media_type", 422: "invalid_input", 500: "internal_error", 503: "unavailable",
+              507: "index_write_failed"}
 
 
 class Unauthorized(MatcherError):
