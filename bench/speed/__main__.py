@@ -1,4 +1,4 @@
-"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare} [--quick] [--full] [--sample N] [--seed S] [--out PATH]
+"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,load} [--quick] [--full] [--sample N] [--seed S] [--out PATH]
 [--ref REV] [--rounds N]`."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ REPORTS = {
     "scale": "RemoteWLB 18k: parse/split rate, embedding rate (sample), latency at 18k; 10^6-vector IVF vs Flat",
     "peer": "txtai vs matcher on the same passages: build time, search latency",
     "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
+    "load": "matcher serve (1 and 2 workers) under 8 readers and a writer for 60 s: errors, p50/p99, RSS growth",
 }
 
 
