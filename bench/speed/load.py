@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.speed.common import REPO, WORK, fmt, log, mb, table
-from bench.speed.http import free_port, server_rss
+from bench.speed.http import free_port, server_rss, wait_ready
 
 KEY = "load-test-key"
 READERS = 8
@@ -27,7 +27,6 @@ SECONDS = {"full": 60.0, "quick": 8.0}
 WARM_UP_S = {"full": 10.0, "quick": 3.0}
 SKILLS = [["python", "django", "postgres"], ["go", "kubernetes"], ["react", "typescript"], ["figma", "ux"],
           ["sql", "tableau"], ["aws", "terraform", "docker"], ["java", "spring"], ["customer support", "zendesk"]]
-READY_TIMEOUT_S = 300
 
 
 def seed_index() -> Path:
@@ -45,8 +44,6 @@ class Service:
     """`matcher serve --workers N` on 127.0.0.1 in a subprocess, with writes enabled by a key."""
 
     def __init__(self, index_dir: Path, workers: int) -> None:
-        import httpx
-
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(REPO), "MATCHER_API_KEYS": KEY, "MATCHER_ACCESS_LOG": "false",
@@ -57,18 +54,11 @@ class Service:
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
         started = time.monotonic()
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"matcher serve exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(self.url + "/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() - started > READY_TIMEOUT_S:
-                self.stop()
-                raise RuntimeError(f"not ready after {READY_TIMEOUT_S} s; see {self.log_path}")
-            time.sleep(0.3)
+        try:
+            wait_ready(self.proc, self.url, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
         self.ready_s = round(time.monotonic() - started, 1)
 
     def rss(self) -> int:
@@ -78,7 +68,10 @@ class Service:
         """SIGINT (Ctrl-C), as a user stops it; then check that no process of the tree is left."""
         import psutil
 
-        tree = psutil.Process(self.proc.pid).children(recursive=True)
+        try:
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
         self.proc.send_signal(signal.SIGINT)
         try:
             code = self.proc.wait(timeout=60)
