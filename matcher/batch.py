@@ -61,6 +61,12 @@ def _line_id(raw: str | bytes) -> str | None:
         return None
 
 
+def failed_line(line_id: str | None, number: int, exc: MatcherError) -> dict[str, Any]:
+    """A failed line, in the one shape `matcher batch` and `POST /v1/score` share:
+    `{"id", "error": {code, message, status, details: {line, ...}}}` (lines count from 1)."""
+    return {"id": line_id, "error": exc.to_dict(line=number)}
+
+
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
               include_archived: bool = False, blind: bool = True) -> Iterator[dict[str, Any]]:
     """Yield one output object per non-blank input line, in input order; a bad line yields an error object.
@@ -74,4 +80,4 @@ def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
             line_id, candidate, filters = parse_line(raw, number, include_archived, blind)
             yield {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
         except MatcherError as exc:
-            yield {"id": _line_id(raw), "error": {"code": exc.code, "message": exc.message, "line": number}}
+            yield failed_line(_line_id(raw), number, exc)

@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from matcher.api.deps import MatcherDep, require_read_key
-from matcher.api.errors import error_body, responses
+from matcher.api.deps import MatcherDep, require_json, require_read_key
+from matcher.api.errors import responses
 from matcher.api.schemas import MatchResponse, RequestModels, ScoreResponse
 from matcher.api.settings import Settings
+from matcher.batch import failed_line
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.filters import Filters
@@ -46,11 +47,11 @@ def _score_lines(matcher: Matcher, body: Any, candidates: list[Candidate], filte
     """One object per candidate, in order; an error on one candidate (e.g. a posting deleted meanwhile) is
     reported on its line and the rest go on."""
     provenance = _provenance(matcher)
-    for item, candidate in zip(body.candidates, candidates, strict=True):
+    for number, (item, candidate) in enumerate(zip(body.candidates, candidates, strict=True), start=1):
         try:
             yield {**_score_one(matcher, body, item, candidate, filters), "provenance": provenance}
         except MatcherError as exc:
-            yield {"id": item.id, **error_body(exc.status, exc.code, exc.message, dict(exc.details))}
+            yield failed_line(item.id, number, exc)
 
 
 def _provenance(matcher: Matcher) -> dict:
@@ -81,9 +82,9 @@ def _check_score(matcher: Matcher, body: Any, settings: Settings) -> None:
 def router(settings: Settings, models: RequestModels) -> APIRouter:
     deps = [Depends(require_read_key)] if settings.read_auth else []
     errors = (401, 403) if settings.read_auth else ()
-    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)
+    r = APIRouter(prefix="/v1", tags=["match"], dependencies=[*deps, Depends(require_json)])
 
-    @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 422, 500, 503),
+    @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 415, 422, 500, 503),
             summary="Rank postings for a CV and/or skills")
     def match(body: models.match, matcher: MatcherDep) -> dict:  # type: ignore[name-defined]
         # A plain `def`: ranking is CPU-bound, so it runs in the thread pool and never blocks the event loop.
@@ -95,7 +96,7 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
     @r.post("/score", response_model=ScoreResponse, responses={
         200: {"content": {NDJSON: {"schema": {"type": "string"}}},
               "description": f"JSON, or one JSON object a line when the request says `Accept: {NDJSON}`."},
-        **responses(*errors, 404, 413, 422, 500, 503)},
+        **responses(*errors, 404, 413, 415, 422, 500, 503)},
         summary="Score many candidates: top-k each, or explicit candidate x posting pairs")
     def score(request: Request, body: models.score,  # type: ignore[name-defined]
               matcher: MatcherDep) -> Any:
