@@ -50,8 +50,10 @@ def served_index(seed_index: Path, embedder, tmp_path_factory: pytest.TempPathFa
 
 
 def call_and_validate(case: Any) -> None:
-    # Markdown bodies are valid only with YAML front matter, which the spec cannot express as a string schema.
-    excluded = [positive_data_acceptance] if case.media_type == "text/markdown" else []
+    # Markdown bodies are valid only with YAML front matter, which the spec cannot express as a string schema; a
+    # batch needs distinct ids, which JSON Schema cannot express either (uniqueItems compares whole items).
+    unexpressible = case.media_type == "text/markdown" or case.path.endswith(":batch")
+    excluded = [positive_data_acceptance] if unexpressible else []
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, excluded_checks=excluded)
 
 
