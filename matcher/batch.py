@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from matcher.documents import DocumentError, read_file
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError
 from matcher.filters import Filters
 from matcher.query import Candidate
 
-LINE_KEYS = {"id", "text", "skills", "filters"}
+LINE_KEYS = {"id", "text", "file", "skills", "filters"}
 
 
-def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[str, Candidate, Filters]:
-    """Validate one input line: `{"id": str, "text"?: str, "skills"?: [str], "filters"?: {...}}`."""
+def parse_line(raw: str | bytes, number: int, include_archived: bool,
+               base: Path | None = None) -> tuple[str, Candidate, Filters]:
+    """Validate one input line: `{"id": str, "text"?: str, "file"?: path, "skills"?: [str], "filters"?: {...}}`.
+
+    A relative "file" path is taken from `base` (the input file's folder); its text is read in memory.
+    """
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -27,10 +33,12 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[s
         raise InvalidInput(f"line {number}: 'id' must be a non-empty string")
     unknown = sorted(set(data) - LINE_KEYS)
     if unknown:
-        raise InvalidInput(f"line {number}: unknown key(s) {', '.join(unknown)}; valid: id, text, skills, filters")
+        raise InvalidInput(f"line {number}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(sorted(LINE_KEYS))}")
     text, skills = data.get("text"), data.get("skills") or []
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"line {number}: 'text' must be a string")
+    if data.get("file") is not None:
+        text = _file_text(data["file"], text, number, base)
     if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
         raise InvalidInput(f"line {number}: 'skills' must be a list of strings")
     raw_filters = dict(data.get("filters") or {}) if isinstance(data.get("filters") or {}, dict) else None
@@ -38,6 +46,17 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[s
         raise InvalidInput(f"line {number}: 'filters' must be an object")
     raw_filters.setdefault("include_archived", include_archived)
     return line_id, Candidate(text, tuple(skills)), Filters.from_mapping(raw_filters)
+
+
+def _file_text(file: object, text: str | None, number: int, base: Path | None) -> str:
+    if not isinstance(file, str) or not file:
+        raise InvalidInput(f"line {number}: 'file' must be a path (a string)")
+    if text is not None:
+        raise InvalidInput(f"line {number}: give 'text' or 'file', not both")
+    try:
+        return read_file((base or Path.cwd()) / file).text
+    except DocumentError as exc:
+        raise type(exc)(f"line {number}: {exc.message}") from None
 
 
 def _line_id(raw: str | bytes) -> str | None:
@@ -49,13 +68,13 @@ def _line_id(raw: str | bytes) -> str | None:
 
 
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
-              include_archived: bool = False) -> Iterator[dict[str, Any]]:
+              include_archived: bool = False, base: Path | None = None) -> Iterator[dict[str, Any]]:
     """Yield one output object per non-blank input line, in input order; a bad line yields an error object."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            line_id, candidate, filters = parse_line(raw, number, include_archived)
+            line_id, candidate, filters = parse_line(raw, number, include_archived, base)
             results = next(matcher.match_many([candidate], k=k, filters=filters))
             yield {"id": line_id, "results": [r.to_dict() for r in results]}
         except MatcherError as exc:

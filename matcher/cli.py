@@ -95,7 +95,8 @@ def _filters(job_type: str | None, company: str | None, location: str | None, ta
 @app.command()
 def match(
     text: Annotated[str | None, typer.Option("--text", help="CV or profile text.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a file ('-' for stdin).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a PDF, DOCX, text or Markdown file "
+                                                            "('-' for stdin); it is read in memory, never copied.")] = None,
     skills: Annotated[list[str] | None, typer.Option(
         "--skills", help="Skills, comma-separated; the option can be repeated (--skills go --skills k8s).")] = None,
     k: KOpt = 10,
@@ -116,10 +117,12 @@ def match(
     if text is not None and file is not None:
         fail("give --text or --file, not both")
     if file is not None:
-        try:
-            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
+        from matcher.documents import read_document, read_file
+
+        if str(file) == "-":
+            text = _run(lambda: read_document(sys.stdin.buffer.read(), None)).text
+        else:
+            text = _run(lambda: read_file(file)).text
     skill_list = [s.strip() for given in skills or () for s in given.split(",") if s.strip()]
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
@@ -161,7 +164,10 @@ def batch(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
-    """Score many candidates: each input line {"id", "text"?, "skills"?, "filters"?} -> {"id", "results"}."""
+    """Score many candidates: each input line {"id", "text"? or "file"?, "skills"?, "filters"?} -> {"id", "results"}.
+
+    A "file" (PDF, DOCX, text or Markdown) is a path relative to IN.jsonl's folder (or the current one for stdin).
+    """
     from matcher.batch import run_batch
 
     matcher = _run(lambda: _open(index, model))
@@ -172,7 +178,8 @@ def batch(
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
     errors = 0
     with source:
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived):
+        base = Path.cwd() if str(infile) == "-" else infile.parent
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived, base=base):
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()

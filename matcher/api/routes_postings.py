@@ -2,15 +2,13 @@
 
 # No `from __future__ import annotations`: see routes_health.py.
 
-import json
 import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from matcher.api import forms
 from matcher.api.deps import MatcherDep, require_read_key, require_write_key
 from matcher.api.errors import UnsupportedMediaType, responses
 from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarResponse, WriteResponse
@@ -28,15 +26,7 @@ def _written(matcher: Matcher, ids: list[str], stats: Any = None) -> dict[str, A
 
 
 def _from_json(raw: bytes, posting_id: str, model: Any) -> Posting:
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestValidationError([{"loc": ("body",), "msg": f"invalid JSON: {exc}", "type": "json_invalid"}]) \
-            from None
-    try:
-        fields = model.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    fields = forms.validate(model, forms.parse_json(raw))
     return parse_json_record(fields.record(posting_id), f"PUT {posting_id}")
 
 
@@ -85,11 +75,11 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
            responses=responses(*write_errors), openapi_extra=_put_body(models.posting),
            summary="Add or replace one posting (JSON fields or Markdown with front matter)")
     async def put_posting(request: Request, id: PostingId, matcher: MatcherDep) -> dict:
-        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        media = forms.media_type(request)
         raw = await request.body()
         if media == "text/markdown":
             posting = _from_markdown(raw, id, settings.max_posting_chars)
-        elif media == "application/json" or media.endswith("+json"):
+        elif forms.is_json(media):
             posting = _from_json(raw, id, models.posting)
         else:
             raise UnsupportedMediaType(f"PUT a posting as application/json or text/markdown, not {media!r}")
