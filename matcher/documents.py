@@ -9,9 +9,9 @@ from pathlib import Path, PurePath
 from typing import Literal
 
 from matcher.errors import MatcherError
+from matcher.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
 
-MAX_FILE_BYTES = 10_000_000  # the same default as the service's request body limit
-MAX_TEXT_CHARS = 100_000  # the same default as the text limit on every door
+MAX_FILE_BYTES = MAX_BODY_BYTES  # a file is never larger than the request that could carry it
 MAX_DOCX_XML_BYTES = 50_000_000  # the unpacked document part: refuses zip bombs before the XML is parsed
 SUPPORTED = "PDF, DOCX, plain text (.txt) or Markdown (.md)"
 TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".markdown"}

@@ -26,6 +26,7 @@ from matcher.index import folder
 from matcher.index.build import BuildStats, build_snapshot
 from matcher.index.snapshot import Snapshot
 from matcher.layout import Layout
+from matcher.limits import MAX_K
 from matcher.postings import Posting, Rejection, load_postings
 from matcher.query import Candidate, PreparedQuery, prepare
 from matcher.results import MatchResult, SimilarResult
@@ -35,7 +36,6 @@ from matcher.similar import similar_to
 EXHAUSTIVE_LIMIT = 2_000  # up to this many allowed postings, every one is scored exactly
 CANDIDATE_PASSAGES = 2_000
 CANDIDATE_LEXICAL = 300
-MAX_K = 1_000
 WRITE_LOCK = ".write-lock"  # flock'ed by a writer, so writers in different processes take turns
 
 
