@@ -236,6 +236,8 @@ def serve(
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_config": _log_config()}
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"matcher: open http://{shown}:{port}/ in a browser to search with a CV (API docs at /docs)", err=True)
     if workers > 1:
         # Each worker process builds its own app (and loads the index) from the environment.
         os.environ["MATCHER_INDEX_DIR"] = str(settings.index_dir)

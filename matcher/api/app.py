@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from matcher import __version__
-from matcher.api import errors, forms, routes_docs, routes_health, routes_match, routes_postings, routes_tags
+from matcher.api import errors, forms, routes_docs, routes_health, routes_match, routes_pages, routes_postings, routes_tags
 from matcher.api.deps import Refresher
 from matcher.api.metrics import Metrics
 from matcher.api.middleware import ServiceMiddleware
@@ -72,5 +72,6 @@ def create_app(matcher: Matcher | None = None, settings: Settings | None = None)
     forms.add_schemas(app, [models.match, models.score])
     if docs:
         routes_docs.install(app, "/openapi.json")  # Swagger UI from local files: /docs works offline
+    routes_pages.install(app)  # the search page at /
     app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics)
     return app
