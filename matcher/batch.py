@@ -72,6 +72,12 @@ def _line_id(raw: str | bytes) -> str | None:
         return None
 
 
+def failed_line(line_id: str | None, number: int, exc: MatcherError) -> dict[str, Any]:
+    """A failed line, in the one shape `matcher batch` and `POST /v1/score` share:
+    `{"id", "error": {code, message, status, details: {line, ...}}}` (lines count from 1)."""
+    return {"id": line_id, "error": exc.to_dict(line=number)}
+
+
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
               include_archived: bool = False, base: Path | None = None) -> Iterator[dict[str, Any]]:
     """Yield one output object per non-blank input line, in input order; a bad line yields an error object."""
@@ -83,4 +89,4 @@ def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
             results = next(matcher.match_many([candidate], k=k, filters=filters))
             yield {"id": line_id, "results": [r.to_dict() for r in results]}
         except MatcherError as exc:
-            yield {"id": _line_id(raw), "error": {"code": exc.code, "message": exc.message, "line": number}}
+            yield failed_line(_line_id(raw), number, exc)

@@ -13,7 +13,9 @@ from matcher import limits
 from matcher.config import DEFAULT_INDEX_DIR
 from matcher.errors import MatcherError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Semantic job search and candidate matching.")
+# Plain (not rich) rendering, so a usage error is click's one `Error: ...` line rather than a boxed panel.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="Semantic job search and candidate matching.")
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.", envvar="MATCHER_INDEX_DIR")]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model: packaged name, folder path or hub id.")]
@@ -26,17 +28,43 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _check_index_dir(index: Path) -> None:
+    """An --index that cannot be a folder fails here, in one line, before the model loads."""
+    if index.exists() and not index.is_dir():
+        fail(f"--index {index} is a file; give a folder (it is created if missing)")
+    if index.is_dir() and not index.exists():  # pragma: no cover - defensive
+        fail(f"--index {index} cannot be read")
+
+
+def _check_writable(index: Path) -> None:
+    """Writes go into `index` (or create it): refuse early when that cannot happen."""
+    import os
+
+    _check_index_dir(index)
+    existing = next((p for p in (index, *index.parents) if p.exists()), Path("."))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        fail(f"cannot write the index at {index}: {existing} is not writable (check its permissions or pick "
+             "another --index)")
+
+
 def _open(index: Path, model: str | None, must_exist: bool = True) -> Any:
     from matcher.engine import Matcher
 
+    _check_index_dir(index)
+    if must_exist and not index.exists():
+        fail(f"no index at {index}: the folder does not exist; build one with `matcher index PATHS --index {index}`")
     return Matcher.load(index, model=model) if must_exist else Matcher.open(index, model=model)
 
 
 def _run(fn: Any) -> Any:
+    """Run a library call; its errors (and the file system's) become one line on stderr and a non-zero exit."""
     try:
         return fn()
     except MatcherError as exc:
         fail(exc.message, 2 if exc.status >= 500 else 1)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}", 2)
 
 
 def _table(rows: list[dict[str, Any]], explain: bool) -> None:
@@ -70,8 +98,9 @@ def index(
 ) -> None:
     """Build or update the index so it holds exactly the postings under PATHS (default: seeds/)."""
     sources = paths or [Path("seeds")]
+    _check_writable(index)
     matcher = _run(lambda: _open(index, model, must_exist=False))
-    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet))
+    report = _run(lambda: _index(matcher, sources, strict, quiet))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
@@ -83,6 +112,13 @@ def index(
     typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
                f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
                f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+
+
+def _index(matcher: Any, sources: list[Path], strict: bool, quiet: bool) -> Any:
+    from matcher.errors import index_writes
+
+    with index_writes(matcher.index_dir):
+        return matcher.index(sources, strict=strict, progress=not quiet)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -177,38 +213,49 @@ def batch(
     out: Annotated[Path | None, typer.Option("--out", help="Write results here (default stdout).")] = None,
     k: KOpt = 10,
     include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    allow_errors: Annotated[bool, typer.Option(
+        "--allow-errors", help="Exit 0 even when some lines failed (each still gets its error object).")] = False,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
     """Score many candidates: each input line {"id", "text"? or "file"?, "skills"?, "filters"?} -> {"id", "results"}.
 
     A "file" (PDF, DOCX, text or Markdown) is a path relative to IN.jsonl's folder (or the current one for stdin).
+    A line that fails gets {"id", "error": {code, message, status, details: {line}}}; the exit status is then 1
+    unless --allow-errors.
     """
     from matcher.batch import run_batch
 
+    if str(infile) != "-" and not infile.is_file():
+        fail(f"cannot read {infile}: {'it is a folder' if infile.is_dir() else 'no such file'}")
+    if out is not None and not out.parent.is_dir():
+        fail(f"cannot write {out}: the folder {out.parent} does not exist")
+    if out is not None and out.is_dir():
+        fail(f"cannot write {out}: it is a folder; give a file name")
     matcher = _run(lambda: _open(index, model))
-    try:
-        source = sys.stdin.buffer if str(infile) == "-" else infile.open("rb")
-    except OSError as exc:
-        fail(f"cannot read {infile}: {exc.strerror}")
-    sink = out.open("w", encoding="utf-8") if out else sys.stdout
-    errors = 0
+    source = sys.stdin.buffer if str(infile) == "-" else _run(lambda: infile.open("rb"))
+    sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
+    errors = lines = 0
     with source:
         base = Path.cwd() if str(infile) == "-" else infile.parent
         for row in run_batch(matcher, source, k=k, include_archived=include_archived, base=base):
+            lines += 1
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()
     if out:
         sink.close()
     if errors:
-        typer.echo(f"{errors} line(s) failed; see their error objects", err=True)
+        typer.echo(f"{'warning' if allow_errors else 'error'}: {errors} of {lines} line(s) failed; "
+                   "see their error objects", err=True)
+        if not allow_errors:
+            raise typer.Exit(1)
 
 
 @app.command()
 def info(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None) -> None:
-    """What the index holds and which model built it."""
-    matcher = _run(lambda: _open(index, model, must_exist=False))
+    """What the index holds and which model built it (fails when there is no index)."""
+    matcher = _run(lambda: _open(index, model))
     typer.echo(json.dumps(_run(matcher.info), indent=2))
 
 
@@ -222,32 +269,34 @@ def serve(
     model: ModelOpt = None,
 ) -> None:
     """Serve the HTTP API over the index (OpenAPI docs at /docs). Settings come from MATCHER_* variables."""
-    import os
-
-    import uvicorn
-
-    from matcher.api.settings import Settings
-    from matcher.index.folder import current_version
-
-    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
-    settings = Settings(**overrides)
-    if not settings.allow_empty_index:
-        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+    settings = _settings(index, model)
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
-    options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_config": _log_config()}
+    if not 0 <= port <= 65535:
+        fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
+    _check_index_dir(settings.index_dir)
+    if not settings.allow_empty_index:
+        from matcher.index.folder import current_version
+
+        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+    from matcher.api.serve import run
+
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"matcher: open http://{shown}:{port}/ in a browser to search with a CV (API docs at /docs)", err=True)
-    if workers > 1:
-        # Each worker process builds its own app (and loads the index) from the environment.
-        os.environ["MATCHER_INDEX_DIR"] = str(settings.index_dir)
-        if model:
-            os.environ["MATCHER_MODEL"] = model
-        uvicorn.run("matcher.api.app:create_app", factory=True, workers=workers, **options)
-    else:
-        from matcher.api import create_app
+    _run(lambda: run(settings, host, port, workers, model, _log_config()))
 
-        uvicorn.run(create_app(settings=settings), **options)
+
+def _settings(index: Path, model: str | None) -> Any:
+    """The service settings from MATCHER_* and the options; a bad value is one line naming the variable."""
+    from pydantic import ValidationError
+
+    from matcher.api.settings import Settings, describe_error
+
+    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        fail(describe_error(exc))
 
 
 def _log_config() -> dict[str, Any]:

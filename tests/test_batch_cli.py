@@ -29,7 +29,8 @@ def test_batch_keeps_order_and_reports_bad_lines(seed_matcher: Matcher) -> None:
     assert len(rows[0]["results"]) == 3 and len(rows[2]["results"]) == 3
     assert rows[0]["results"] == [r.to_dict() for r in seed_matcher.match(skills=["golang", "postgres"], k=3)]
     assert all(seed_matcher.get(r["posting_id"]).job_type == "other" for r in rows[2]["results"])
-    assert rows[1]["error"]["line"] == 2 and "invalid JSON" in rows[1]["error"]["message"]
+    assert rows[1]["error"]["details"]["line"] == 2 and "invalid JSON" in rows[1]["error"]["message"]
+    assert set(rows[1]["error"]) == {"code", "message", "status", "details"}  # the shape POST /v1/score streams
     assert "list of strings" in rows[3]["error"]["message"]
     assert "unknown key(s) colour" in rows[4]["error"]["message"]
     assert "text" in rows[5]["error"]["message"]
@@ -66,9 +67,12 @@ def test_cli_similar_batch_info(seed_index: Path, tmp_path: Path) -> None:
     infile, outfile = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     infile.write_text(json.dumps({"id": "x", "skills": ["figma"]}) + "\nnope\n")
     out = runner.invoke(app, ["batch", str(infile), "--out", str(outfile), "-k", "2", "--index", str(seed_index)])
-    assert out.exit_code == 0
+    assert out.exit_code == 1 and "error: 1 of 2 line(s) failed" in out.output  # a failed line fails the run
     rows = [json.loads(line) for line in outfile.read_text().splitlines()]
     assert rows[0]["id"] == "x" and len(rows[0]["results"]) == 2 and "error" in rows[1]
+    tolerant = runner.invoke(app, ["batch", str(infile), "--out", str(outfile), "-k", "2", "--allow-errors",
+                                   "--index", str(seed_index)])
+    assert tolerant.exit_code == 0 and "warning: 1 of 2 line(s) failed" in tolerant.output
     info = runner.invoke(app, ["info", "--index", str(seed_index)])
     assert info.exit_code == 0 and json.loads(info.stdout)["manifest"]["dimension"] == 384
 
@@ -121,7 +125,7 @@ def test_cli_and_batch_read_cv_files(seed_matcher: Matcher, seed_index: Path, tm
              json.dumps({"id": "c", "file": "cv.pdf", "text": "x"}), json.dumps({"id": "d", "file": "missing.pdf"})]
     rows = list(run_batch(seed_matcher, lines, k=3, base=tmp_path))
     assert [r["posting_id"] for r in rows[0]["results"]] == [r["posting_id"] for r in expected]
-    assert rows[1]["error"]["code"] == "no_text" and rows[1]["error"]["line"] == 2
+    assert rows[1]["error"]["code"] == "no_text" and rows[1]["error"]["details"]["line"] == 2
     assert "not both" in rows[2]["error"]["message"] and "cannot read" in rows[3]["error"]["message"]
     (tmp_path / "in.jsonl").write_text(lines[0] + "\n")
     out = runner.invoke(app, ["batch", str(tmp_path / "in.jsonl"), "-k", "3", "--index", str(seed_index)])

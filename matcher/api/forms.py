@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from matcher.api.deps import is_json, media_type
 from matcher.api.errors import UnsupportedMediaType
 from matcher.api.settings import Settings
 from matcher.documents import SUPPORTED, read_document
@@ -31,14 +32,6 @@ class InMemoryMultiPartParser(MultiPartParser):
     """
 
     spool_max_size = sys.maxsize
-
-
-def media_type(request: Request, default: str = "application/json") -> str:
-    return request.headers.get("content-type", default).split(";")[0].strip().lower() or default
-
-
-def is_json(media: str) -> bool:
-    return media == "application/json" or media.endswith("+json")
 
 
 def invalid(loc: tuple[Any, ...], msg: str, kind: str) -> RequestValidationError:
@@ -159,7 +152,7 @@ async def body(request: Request, settings: Settings, multipart: Any) -> Any:
     media = media_type(request)
     if media == MULTIPART:
         return await multipart(request, settings)
-    if is_json(media):
+    if not media or is_json(media):  # no header is read as JSON, as FastAPI does
         return parse_json(await request.body())
     raise UnsupportedMediaType(f"send application/json or {MULTIPART}, not {media!r}")
 

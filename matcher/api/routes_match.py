@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from matcher.api import forms
 from matcher.api.deps import MatcherDep, require_read_key
-from matcher.api.errors import error_body, responses
+from matcher.api.errors import responses
 from matcher.api.schemas import MatchResponse, RequestModels, ScoreResponse
 from matcher.api.settings import Settings
+from matcher.batch import failed_line
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.filters import Filters
@@ -44,11 +45,11 @@ def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, fil
 def _score_lines(matcher: Matcher, body: Any, candidates: list[Candidate], filters: Filters) -> Iterator[dict]:
     """One object per candidate, in order; an error on one candidate (e.g. a posting deleted meanwhile) is
     reported on its line and the rest go on."""
-    for item, candidate in zip(body.candidates, candidates, strict=True):
+    for number, (item, candidate) in enumerate(zip(body.candidates, candidates, strict=True), start=1):
         try:
             yield _score_one(matcher, body, item, candidate, filters)
         except MatcherError as exc:
-            yield {"id": item.id, **error_body(exc.status, exc.code, exc.message, dict(exc.details))}
+            yield failed_line(item.id, number, exc)
 
 
 def _exists(matcher: Matcher, posting_id: str) -> bool:
@@ -95,7 +96,7 @@ def _score(matcher: Matcher, body: Any, settings: Settings, stream: bool) -> Any
 def router(settings: Settings, models: RequestModels) -> APIRouter:
     deps = [Depends(require_read_key)] if settings.read_auth else []
     errors = (401, 403) if settings.read_auth else ()
-    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)
+    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)  # JSON or multipart: see forms.body
 
     # Bodies are read by hand (JSON, or a form carrying CV files), then validated with the same models; ranking is
     # CPU-bound, so it runs in the thread pool and never blocks the event loop.

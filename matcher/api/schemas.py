@@ -100,7 +100,8 @@ class SimilarResponse(BaseModel):
 
 class CandidateResults(BaseModel):
     """One candidate's results in a `/v1/score` answer. Streamed, a candidate that fails (say, a posting was
-    deleted meanwhile) has the line `{"id", "error": {code, message, status, details}}` and the rest go on."""
+    deleted meanwhile) has the line `{"id", "error": {code, message, status, details: {line}}}` (`line`: the
+    candidate's position, from 1; the same shape as a failed line of `matcher batch`) and the rest go on."""
 
     id: str
     results: list[MatchResultOut]
@@ -166,9 +167,10 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
-    postings: int
+    postings: int = Field(description="Postings in the version this worker serves.")
     model: str
-    version: str
+    version: str = Field(description="The index version live in the folder: the worker loads it before answering "
+                                     "(other requests catch up within MATCHER_REFRESH_SECONDS).")
 
 
 # -- requests --------------------------------------------------------------------------------------------
