@@ -129,6 +129,7 @@
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    message(null);  // an earlier answer's message would be mistaken for this one's
     if (input.value.trim()) addSkill(input.value);
     if (!fileInput.files.length && !textArea.value.trim() && !skills.length) {
       message(["Nothing to match yet.", "Paste your CV, upload a CV file, or add at least one skill."], "info");
