@@ -14,14 +14,13 @@ from matcher.filters import Filters
 from matcher.limits import check_candidate_size
 from matcher.query import Candidate
 
-LINE_KEYS = {"id", "text", "file", "skills", "filters"}
+LINE_KEYS = {"id", "text", "file", "skills", "filters", "blind"}
 
 
 def parse_line(raw: str | bytes, number: int, include_archived: bool,
-               base: Path | None = None) -> tuple[str, Candidate, Filters]:
-    """Validate one input line: `{"id": str, "text"?: str, "file"?: path, "skills"?: [str], "filters"?: {...}}`.
-
-    A relative "file" path is taken from `base` (the input file's folder); its text is read in memory.
+               blind: bool = True, base: Path | None = None) -> tuple[str, Candidate, Filters]:
+    """Validate one input line: `{"id": str, "text"?: str, "file"?: path, "skills"?: [str], "filters"?: {...},
+    "blind"?: bool}`. A relative "file" path is taken from `base` (the input file's folder); it is read in memory.
     """
     try:
         data = json.loads(raw)
@@ -42,6 +41,9 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool,
         text = _file_text(data["file"], text, number, base)
     if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
         raise InvalidInput(f"line {number}: 'skills' must be a list of strings")
+    blind = data.get("blind", blind)
+    if not isinstance(blind, bool):
+        raise InvalidInput(f"line {number}: 'blind' must be true or false")
     try:
         check_candidate_size(text, skills)
     except InvalidInput as exc:
@@ -50,7 +52,11 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool,
     if raw_filters is None:
         raise InvalidInput(f"line {number}: 'filters' must be an object")
     raw_filters.setdefault("include_archived", include_archived)
-    return line_id, Candidate(text, tuple(skills)), Filters.from_mapping(raw_filters)
+    try:
+        candidate = Candidate(text, tuple(skills), blind)
+    except InvalidInput as exc:
+        raise InvalidInput(f"line {number}: {exc.message}") from None
+    return line_id, candidate, Filters.from_mapping(raw_filters)
 
 
 def _file_text(file: object, text: str | None, number: int, base: Path | None) -> str:
@@ -79,14 +85,17 @@ def failed_line(line_id: str | None, number: int, exc: MatcherError) -> dict[str
 
 
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
-              include_archived: bool = False, base: Path | None = None) -> Iterator[dict[str, Any]]:
-    """Yield one output object per non-blank input line, in input order; a bad line yields an error object."""
+              include_archived: bool = False, blind: bool = True,
+              base: Path | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one output object per non-blank input line, in input order; a bad line yields an error object.
+
+    Each output line: `{"id", "results", "candidates_examined", "blinded", "provenance"}` (`Matcher.match_response`).
+    """
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            line_id, candidate, filters = parse_line(raw, number, include_archived, base)
-            results = next(matcher.match_many([candidate], k=k, filters=filters))
-            yield {"id": line_id, "results": [r.to_dict() for r in results]}
+            line_id, candidate, filters = parse_line(raw, number, include_archived, blind, base)
+            yield {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
         except MatcherError as exc:
             yield failed_line(_line_id(raw), number, exc)

@@ -21,6 +21,9 @@ IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.", envvar=
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model: packaged name, folder path or hub id.")]
 KOpt = Annotated[int, typer.Option("-k", "--k", min=1, max=limits.MAX_K, help="Number of results.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+BlindOpt = Annotated[bool, typer.Option(
+    "--blind/--no-blind", help="Remove names, contact details and protected attributes (age, gender, nationality, "
+                               "family status, religion, ...) from the CV before ranking. On by default.")]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -160,6 +163,7 @@ def match(
         "--posted-before", "--until", help="Posted before (YYYY-MM-DD or ms since the epoch).")] = None,
     include_archived: Annotated[bool, typer.Option("--include-archived", help="Archived postings too.")] = False,
     explain: Annotated[bool, typer.Option("--explain/--brief", help="Show the matching passage.")] = True,
+    blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
@@ -180,12 +184,14 @@ def match(
     flt = _filters(job_type, company, location, tags_any, tags_all, all_tags, posted_after, posted_before,
                    include_archived)
     matcher = _run(lambda: _open(index, model))
-    results = _run(lambda: matcher.match(text=text, skills=skill_list, k=k, filters=flt))
-    rows = [r.to_dict() for r in results]
+    from matcher.query import Candidate
+
+    response = _run(lambda: matcher.match_response(Candidate(text, tuple(skill_list), blind), k=k, filters=flt))
     if json_out:
-        typer.echo(json.dumps({"results": rows}, ensure_ascii=False))
+        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
-        _table(rows, explain)
+        typer.echo(f"blinded: {response.blinded.summary()}")
+        _table([r.to_dict() for r in response.results], explain)
 
 
 @app.command()
@@ -215,10 +221,12 @@ def batch(
     include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
     allow_errors: Annotated[bool, typer.Option(
         "--allow-errors", help="Exit 0 even when some lines failed (each still gets its error object).")] = False,
+    blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
-    """Score many candidates: each input line {"id", "text"? or "file"?, "skills"?, "filters"?} -> {"id", "results"}.
+    """Score many candidates: each line {"id", "text"? or "file"?, "skills"?, "filters"?, "blind"?} gives one line
+    {"id", "results", "candidates_examined", "blinded", "provenance"}.
 
     A "file" (PDF, DOCX, text or Markdown) is a path relative to IN.jsonl's folder (or the current one for stdin).
     A line that fails gets {"id", "error": {code, message, status, details: {line}}}; the exit status is then 1
@@ -238,7 +246,7 @@ def batch(
     errors = lines = 0
     with source:
         base = Path.cwd() if str(infile) == "-" else infile.parent
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived, base=base):
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base):
             lines += 1
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")

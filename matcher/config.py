@@ -45,3 +45,7 @@ def resolve_model(spec: str | None = None) -> ModelSpec:
     if path.exists():
         return ModelSpec(f"path:{path.resolve().name}", str(path.resolve()), True)
     return ModelSpec(name, name, False)
+
+# The version of the ranking code and its settings (signals, candidate generation, blinding rules). Bump it with
+# any change that can move a ranking, so a response's provenance says which rules produced it.
+RANKING_VERSION = "2026.11.28-blind1"

@@ -29,7 +29,7 @@ from matcher.layout import Layout
 from matcher.limits import MAX_K
 from matcher.postings import Posting, Rejection, load_postings
 from matcher.query import Candidate, PreparedQuery, prepare
-from matcher.results import MatchResult, SimilarResult
+from matcher.results import MatchResponse, MatchResult, Provenance, SimilarResult
 from matcher.scoring import MIN_INFORMATIVE, Scored, Weights, score
 from matcher.similar import similar_to
 
@@ -238,6 +238,15 @@ class Matcher:
         check_k(k)
         flt = filters if isinstance(filters, Filters) else Filters.from_mapping(filters)
         return self._rank(self.state, Candidate(text, tuple(skills or ())), k, flt)
+
+    def match_response(self, candidate: Candidate, k: int = 10,
+                       filters: Filters | Mapping[str, Any] | None = None) -> MatchResponse:
+        """`match` for a `Candidate`, with what blinding removed and what produced the ranking (`provenance`)."""
+        check_k(k)
+        flt = filters if isinstance(filters, Filters) else Filters.from_mapping(filters)
+        state = self.state
+        results, examined = self._rank(state, candidate, k, flt)
+        return MatchResponse(results, examined, candidate.blinding, Provenance.of(state.version, self.embedder, self.weights))
 
     def score_pairs(self, candidate: Candidate, posting_ids: Sequence[str]) -> list[MatchResult]:
         """Score `candidate` on exactly `posting_ids`, in that order, with explanations; filters do not apply.

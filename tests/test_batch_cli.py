@@ -36,6 +36,21 @@ def test_batch_keeps_order_and_reports_bad_lines(seed_matcher: Matcher) -> None:
     assert "text" in rows[5]["error"]["message"]
 
 
+def test_batch_lines_carry_blinding_and_provenance(seed_matcher: Matcher) -> None:
+    text = "Maria Gonzalez\nNationality: Mexican\nBackend engineer: Go, PostgreSQL, Kubernetes."
+    lines = [json.dumps({"id": "on", "text": text}), json.dumps({"id": "off", "text": text, "blind": False}),
+             json.dumps({"id": "bad", "text": text, "blind": "no"}),
+             json.dumps({"id": "only-personal", "text": "Maria Gonzalez\nEmail: maria@example.com"})]
+    on, off, bad, empty = run_batch(seed_matcher, lines, k=3)
+    assert on["blinded"] == {"enabled": True, "removed": {"name": 1, "nationality": 1}}
+    assert off["blinded"] == {"enabled": False, "removed": {}}
+    assert on["provenance"]["index_version"] == seed_matcher.version and on["provenance"] == off["provenance"]
+    assert set(on) == {"id", "results", "candidates_examined", "blinded", "provenance"}
+    assert "'blind' must be true or false" in bad["error"]["message"]
+    assert "after removing personal details" in empty["error"]["message"] and "Maria" not in json.dumps(empty)
+    assert list(run_batch(seed_matcher, lines[:1], k=3, blind=False))[0]["blinded"]["enabled"] is False
+
+
 def test_batch_is_lazy(seed_matcher: Matcher) -> None:
     def endless():
         n = 0

@@ -21,7 +21,7 @@ from matcher.documents import SUPPORTED, read_document
 from matcher.errors import InvalidInput
 
 MULTIPART = "multipart/form-data"
-MATCH_FIELDS = {"file", "text", "skills", "k", "filters"}
+MATCH_FIELDS = {"file", "text", "skills", "k", "filters", "blind"}
 
 
 class InMemoryMultiPartParser(MultiPartParser):
@@ -116,6 +116,8 @@ async def match_form(request: Request, settings: Settings) -> dict[str, Any]:
             data["k"] = int(k) if k.strip().isdigit() else k  # a form sends strings; the model checks the rest
         if (filters := _one(form, "filters")) is not None:
             data["filters"] = parse_json(filters, ("filters",))
+        if (blind := _one(form, "blind")) is not None:
+            data["blind"] = {"true": True, "false": False}.get(blind.strip().lower(), blind)  # the model checks the rest
         return data
     finally:
         await form.close()
@@ -188,7 +190,8 @@ MATCH_FORM: dict[str, Any] = {"type": "object", "properties": {
     "text": {"type": "string", "description": "CV or profile text (instead of `file`)."},
     "skills": {"type": "array", "items": {"type": "string"}, "description": "One field per skill."},
     "k": {"type": "integer", "minimum": 1, "description": "How many results."},
-    "filters": {"type": "string", "description": "The `filters` object of the JSON form, as JSON text."}}}
+    "filters": {"type": "string", "description": "The `filters` object of the JSON form, as JSON text."},
+    "blind": {"type": "string", "enum": ["true", "false"], "description": "As `blind` in the JSON form."}}}
 
 SCORE_FORM: dict[str, Any] = {"type": "object", "required": ["request"], "properties": {
     "request": {"type": "string", "description": "The JSON body, as text; a candidate may leave out `text`."}},

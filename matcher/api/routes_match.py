@@ -21,6 +21,7 @@ from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.filters import Filters
 from matcher.query import Candidate
+from matcher.results import Provenance
 
 NDJSON = "application/x-ndjson"
 
@@ -29,8 +30,8 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-def _candidate(body: Any) -> Candidate:
-    return Candidate(body.text, tuple(body.skills or ()))
+def _candidate(item: Any, blind: bool) -> Candidate:
+    return Candidate(item.text, tuple(item.skills or ()), blind)
 
 
 def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, filters: Filters) -> dict:
@@ -38,18 +39,25 @@ def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, fil
         results = matcher.score_pairs(candidate, body.posting_ids)
         examined = len(results)
     else:
-        results, examined = matcher.match_with_stats(candidate.text, candidate.skills, body.k, filters)
-    return {"id": item.id, "results": [r.to_dict() for r in results], "candidates_examined": examined}
+        response = matcher.match_response(candidate, body.k, filters)
+        results, examined = response.results, response.candidates_examined
+    return {"id": item.id, "results": [r.to_dict() for r in results], "candidates_examined": examined,
+            "blinded": candidate.blinding.to_dict()}
 
 
 def _score_lines(matcher: Matcher, body: Any, candidates: list[Candidate], filters: Filters) -> Iterator[dict]:
     """One object per candidate, in order; an error on one candidate (e.g. a posting deleted meanwhile) is
     reported on its line and the rest go on."""
+    provenance = _provenance(matcher)
     for number, (item, candidate) in enumerate(zip(body.candidates, candidates, strict=True), start=1):
         try:
-            yield _score_one(matcher, body, item, candidate, filters)
+            yield {**_score_one(matcher, body, item, candidate, filters), "provenance": provenance}
         except MatcherError as exc:
             yield failed_line(item.id, number, exc)
+
+
+def _provenance(matcher: Matcher) -> dict:
+    return Provenance.of(matcher.version, matcher.embedder, matcher.weights).to_dict()
 
 
 def _exists(matcher: Matcher, posting_id: str) -> bool:
@@ -76,21 +84,22 @@ def _check_score(matcher: Matcher, body: Any, settings: Settings) -> None:
 def _match(matcher: Matcher, body: Any) -> dict:
     started = time.perf_counter()
     filters = Filters.from_mapping(body.filters.to_mapping())
-    results, examined = matcher.match_with_stats(body.text, tuple(body.skills or ()), body.k, filters)
-    return {"results": [x.to_dict() for x in results], "candidates_examined": examined, "took_ms": _ms(started)}
+    response = matcher.match_response(_candidate(body, body.blind), body.k, filters)
+    return {**response.to_dict(), "took_ms": _ms(started)}
 
 
 def _score(matcher: Matcher, body: Any, settings: Settings, stream: bool) -> Any:
     started = time.perf_counter()
     filters = Filters.from_mapping(body.filters.to_mapping())
-    candidates = [_candidate(c) for c in body.candidates]
+    candidates = [_candidate(c, body.blind) for c in body.candidates]
     _check_score(matcher, body, settings)
     if stream:
         lines = _score_lines(matcher, body, candidates, filters)
         return StreamingResponse((json.dumps(line, ensure_ascii=False) + "\n" for line in lines), media_type=NDJSON)
     pairs = zip(body.candidates, candidates, strict=True)
+    provenance = _provenance(matcher)
     results = [_score_one(matcher, body, item, candidate, filters) for item, candidate in pairs]
-    return {"results": results, "took_ms": _ms(started)}
+    return {"results": results, "provenance": provenance, "took_ms": _ms(started)}
 
 
 def router(settings: Settings, models: RequestModels) -> APIRouter:
