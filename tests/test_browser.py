@@ -117,6 +117,7 @@ def test_paste_a_cv_and_get_explained_results(page: Any, base: str) -> None:
     for missing in top["missing_tags"]:
         assert missing in first.locator(".tags.missing").inner_text()
     assert first.locator(".passage mark").count() >= 1
+    assert page.locator("#blinded").is_hidden()  # nothing identifying in this CV
     posting = httpx.get(f"{base}/v1/postings/{top['posting_id']}").json()
     meta = first.locator(".meta").first.inner_text()
     assert posting["location"] in meta and "posted 20" in meta
@@ -126,6 +127,13 @@ def test_paste_a_cv_and_get_explained_results(page: Any, base: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 1500})
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "search-desktop.png"))
+
+
+def test_what_blinding_removed_is_shown(page: Any) -> None:
+    page.get_by_label("Paste your CV text").fill("Name: Jane Doe\nEmail: jane.doe@example.com\n" + CV)
+    search(page)
+    note = page.locator("#blinded").inner_text()
+    assert "did not see" in note and "1 name" in note and "1 email" in note and "Jane" not in note
 
 
 def test_upload_a_pdf_and_a_docx(page: Any, base: str) -> None:

@@ -179,14 +179,13 @@
   }
 
   function showBlinded(blinded) {
+    // The API's `blinded`: {enabled, removed: {kind: count}}; what was taken out of the CV before ranking.
     const box = $("blinded");
-    const empty = !blinded || (Array.isArray(blinded) ? !blinded.length : !Object.keys(blinded).length);
-    box.hidden = empty;
-    if (empty) return;
-    const items = Array.isArray(blinded) ? blinded.map(String)
-      : Object.entries(blinded).map(([kind, n]) => (typeof n === "object" ? kind + ": " + JSON.stringify(n) : n + " × " + kind.replace(/_/g, " ")));
-    box.replaceChildren(el("p", { text: "For fairness, these were removed from your CV before matching:" }),
-                        el("ul", {}, items.map((t) => el("li", { text: t }))));
+    const removed = blinded && blinded.enabled ? Object.entries(blinded.removed || {}) : [];
+    box.hidden = !removed.length;
+    if (!removed.length) return;
+    const items = removed.map(([kind, n]) => n + " " + kind.replace(/_/g, " ") + (n > 1 && !kind.endsWith("s") ? "s" : ""));
+    box.replaceChildren(el("p", { text: "For fairness, matching did not see these details from your CV: " + items.join(", ") + "." }));
   }
 
   async function explainEmpty(filters) {
