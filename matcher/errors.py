@@ -60,3 +60,17 @@ class ModelUnavailable(MatcherError):
 
     status = 503
     code = "model_unavailable"
+
+
+class IndexDamaged(MatcherError):
+    """A file of the index cannot be read or disagrees with the rest: rebuild, or restore the folder."""
+
+    status = 503
+    code = "index_damaged"
+
+
+class IndexBusy(MatcherError):
+    """A write could not be committed (the disk is full or read-only, or the folder is not writable)."""
+
+    status = 503
+    code = "index_write_failed"
