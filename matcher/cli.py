@@ -64,24 +64,45 @@ def index(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad posting.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed postings that are not under PATHS.")] = False,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Let --prune remove every posting.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Build or update the index so it holds exactly the postings under PATHS (default: seeds/)."""
+    """Add and update the postings under PATHS (default: seeds/); only new or changed ones are embedded.
+
+    Postings already in the index but not under PATHS are kept (and counted) unless --prune is given.
+    """
     sources = paths or [Path("seeds")]
     matcher = _run(lambda: _open(index, model, must_exist=False))
-    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet))
+    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet, prune=prune,
+                                        allow_empty=allow_empty))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
         typer.echo(json.dumps({"indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
-                               "rejected": [str(r) for r in report.rejected], "postings": report.postings,
-                               "passages_embedded": report.passages_embedded, "seconds": report.seconds}))
+                               "stale": report.stale, "rejected": [str(r) for r in report.rejected],
+                               "postings": report.postings, "passages_embedded": report.passages_embedded,
+                               "seconds": report.seconds, "version": report.version}))
         return
     rate = report.passages_embedded / report.seconds if report.seconds else 0.0
     typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
                f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
                f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+    if report.stale:
+        typer.echo(f"kept {report.stale} indexed posting(s) that are not under the given paths; "
+                   "--prune removes them", err=True)
+
+
+@app.command()
+def upgrade(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None,
+            quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Convert an index in the old single-snapshot format to segments, in place, without re-embedding."""
+    from matcher.index.legacy import upgrade as convert
+
+    matcher = _run(lambda: _open(index, model, must_exist=False))
+    count = _run(lambda: convert(index, matcher.store, matcher.config, progress=not quiet))
+    typer.echo(f"upgraded {index}: {count} postings, version {matcher.version}")
 
 
 def _filters(job_type: str | None, company: str | None, location: str | None, tag: list[str] | None,
@@ -184,8 +205,8 @@ def batch(
 
 @app.command()
 def info(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None) -> None:
-    """What the index holds and which model built it."""
-    matcher = _run(lambda: _open(index, model, must_exist=False))
+    """What the index holds and which model built it (fails when there is no index)."""
+    matcher = _run(lambda: _open(index, model))
     typer.echo(json.dumps(_run(matcher.info), indent=2))
 
 
@@ -204,12 +225,12 @@ def serve(
     import uvicorn
 
     from matcher.api.settings import Settings
-    from matcher.index.folder import current_version
+    from matcher.index.manifest import read as read_manifest
 
     overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
     settings = Settings(**overrides)
     if not settings.allow_empty_index:
-        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+        _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_config": _log_config()}

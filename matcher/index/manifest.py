@@ -23,6 +23,10 @@ from matcher.index.segment import FORMAT, fsync_dir
 MANIFEST = "manifest.json"
 
 
+class LegacyIndex(IndexMismatch):
+    """The folder holds an index in the old single-snapshot format (convert it with `matcher upgrade`)."""
+
+
 @dataclass(frozen=True)
 class SegmentRef:
     """A live segment and the local numbers of its deleted postings (sorted)."""
@@ -108,7 +112,7 @@ def read(root: Path) -> Manifest:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if (root / "CURRENT").exists():
-            raise IndexMismatch(f"the index at {root} has the old single-snapshot format; convert it without "
+            raise LegacyIndex(f"the index at {root} has the old single-snapshot format; convert it without "
                                 f"re-embedding with `matcher upgrade --index {root}`") from None
         raise IndexMissing(f"no index at {root}: build one with `matcher index PATHS --index {root}`") from None
     except (OSError, UnicodeDecodeError) as exc:

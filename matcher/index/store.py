@@ -135,7 +135,7 @@ class SegmentStore:
                     fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
                 try:
                     current = manifests.read(self.root)
-                except IndexMissing:
+                except (IndexMissing, manifests.LegacyIndex):
                     current = None
                 if current is not None and (self._view is None or
                                             self._view.manifest.generation != current.generation):

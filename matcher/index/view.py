@@ -87,16 +87,22 @@ class View:
         return int(sum(df[i] for seg, df in zip(self.segments, self._live_df, strict=True)
                        if (i := seg.terms.get(term)) is not None))
 
-    @cached_property
-    def vocab(self) -> Vocabulary:
-        """The catalog plus every live tag, with document frequencies over live postings."""
+    def tag_postings(self, include_archived: bool = True) -> Counter[str]:
+        """Live postings carrying each tag (archived ones too, unless told otherwise)."""
         counts: Counter[str] = Counter()
         for seg, mask in zip(self.segments, self.live, strict=True):
             lists = seg.tag_lists
-            keep = mask[lists.owners]
+            wanted = mask if include_archived else mask & ~seg.archived
+            keep = wanted[lists.owners]
             for tag_id, n in enumerate(np.bincount(lists.ids[keep], minlength=len(lists.names)).tolist()):
                 if n:
                     counts[lists.names[tag_id]] += n
+        return counts
+
+    @cached_property
+    def vocab(self) -> Vocabulary:
+        """The catalog plus every live tag, with document frequencies over live postings."""
+        counts = self.tag_postings()
         catalog = {s.tag for s in CATALOG}
         return Vocabulary(CATALOG, counts, self.n_docs, extra=set(counts) - catalog)
 
