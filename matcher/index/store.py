@@ -71,7 +71,7 @@ class SegmentStore:
     def open(self, *, must_exist: bool) -> SegmentStore:
         try:
             self._load(manifests.read(self.root))
-        except IndexMissing:
+        except (IndexMissing, manifests.LegacyIndex):
             if must_exist:
                 raise
         return self
