@@ -9,6 +9,7 @@ from typing import Any
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError
 from matcher.filters import Filters
+from matcher.limits import check_candidate_size
 from matcher.query import Candidate
 
 LINE_KEYS = {"id", "text", "skills", "filters"}
@@ -33,6 +34,10 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[s
         raise InvalidInput(f"line {number}: 'text' must be a string")
     if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
         raise InvalidInput(f"line {number}: 'skills' must be a list of strings")
+    try:
+        check_candidate_size(text, skills)
+    except InvalidInput as exc:
+        raise InvalidInput(f"line {number}: {exc.message}") from None
     raw_filters = dict(data.get("filters") or {}) if isinstance(data.get("filters") or {}, dict) else None
     if raw_filters is None:
         raise InvalidInput(f"line {number}: 'filters' must be an object")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from matcher import limits
 from matcher.config import DEFAULT_INDEX_DIR
 from matcher.errors import MatcherError
 
@@ -16,7 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Semantic job
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.", envvar="MATCHER_INDEX_DIR")]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model: packaged name, folder path or hub id.")]
-KOpt = Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="Number of results.")]
+KOpt = Annotated[int, typer.Option("-k", "--k", min=1, max=limits.MAX_K, help="Number of results.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -105,12 +106,20 @@ def upgrade(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None,
     typer.echo(f"upgraded {index}: {count} postings, version {matcher.version}")
 
 
-def _filters(job_type: str | None, company: str | None, location: str | None, tag: list[str] | None,
-             all_tags: bool, since: str | None, until: str | None, include_archived: bool) -> dict[str, Any]:
-    tags = tuple(tag or ())
-    return {"job_type": job_type, "company": company, "location": location,
-            "tags_all" if all_tags else "tags_any": tags, "posted_after": since, "posted_before": until,
-            "include_archived": include_archived}
+def _split(values: list[str] | None) -> list[str]:
+    """Repeated options, each possibly comma-separated: ['go, k8s', 'aws'] -> ['go', 'k8s', 'aws']."""
+    return [v.strip() for given in values or () for v in given.split(",") if v.strip()]
+
+
+def _filters(job_type: str | None, company: str | None, location: str | None, tags_any: list[str] | None,
+             tags_all: list[str] | None, all_tags: bool, posted_after: str | None, posted_before: str | None,
+             include_archived: bool) -> dict[str, Any]:
+    """The library's filters, under the library's names (the CLI options carry the same names)."""
+    any_, all_ = _split(tags_any), _split(tags_all)
+    if all_tags:  # the old spelling: --tag X --tag Y --all-tags
+        any_, all_ = [], all_ + any_
+    return {"job_type": job_type, "company": company, "location": location, "tags_any": any_, "tags_all": all_,
+            "posted_after": posted_after, "posted_before": posted_before, "include_archived": include_archived}
 
 
 @app.command()
@@ -121,14 +130,19 @@ def match(
         "--skills", help="Skills, comma-separated; the option can be repeated (--skills go --skills k8s).")] = None,
     k: KOpt = 10,
     json_out: JsonOpt = False,
-    job_type: Annotated[str | None, typer.Option("--job-type")] = None,
-    company: Annotated[str | None, typer.Option("--company")] = None,
-    location: Annotated[str | None, typer.Option("--location")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Posting must have this tag (repeatable).")] = None,
-    all_tags: Annotated[bool, typer.Option("--all-tags", help="Require every --tag, not any.")] = False,
-    since: Annotated[str | None, typer.Option("--since", help="Posted on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Posted before (YYYY-MM-DD).")] = None,
-    include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    job_type: Annotated[str | None, typer.Option("--job-type", help="Job type contains this (any case).")] = None,
+    company: Annotated[str | None, typer.Option("--company", help="Company contains this (any case).")] = None,
+    location: Annotated[str | None, typer.Option("--location", help="Location contains this (any case).")] = None,
+    tags_any: Annotated[list[str] | None, typer.Option(
+        "--tags-any", "--tag", help="Posting has at least one of these tags (repeatable or comma-separated).")] = None,
+    tags_all: Annotated[list[str] | None, typer.Option(
+        "--tags-all", help="Posting has every one of these tags (repeatable or comma-separated).")] = None,
+    all_tags: Annotated[bool, typer.Option("--all-tags", help="Old spelling: require every --tag, not any.")] = False,
+    posted_after: Annotated[str | None, typer.Option(
+        "--posted-after", "--since", help="Posted on or after (YYYY-MM-DD or ms since the epoch).")] = None,
+    posted_before: Annotated[str | None, typer.Option(
+        "--posted-before", "--until", help="Posted before (YYYY-MM-DD or ms since the epoch).")] = None,
+    include_archived: Annotated[bool, typer.Option("--include-archived", help="Archived postings too.")] = False,
     explain: Annotated[bool, typer.Option("--explain/--brief", help="Show the matching passage.")] = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
@@ -141,10 +155,12 @@ def match(
             text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {exc}")
-    skill_list = [s.strip() for given in skills or () for s in given.split(",") if s.strip()]
+    skill_list = _split(skills)
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
-    flt = _filters(job_type, company, location, tag, all_tags, since, until, include_archived)
+    _run(lambda: limits.check_candidate_size(text, skill_list))
+    flt = _filters(job_type, company, location, tags_any, tags_all, all_tags, posted_after, posted_before,
+                   include_archived)
     matcher = _run(lambda: _open(index, model))
     results = _run(lambda: matcher.match(text=text, skills=skill_list, k=k, filters=flt))
     rows = [r.to_dict() for r in results]

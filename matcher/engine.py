@@ -18,6 +18,7 @@ from matcher.index import writer
 from matcher.index.store import SegmentStore
 from matcher.index.view import View
 from matcher.index.writer import WriteStats
+from matcher.limits import MAX_K
 from matcher.postings import Posting, Rejection, load_postings
 from matcher.query import Candidate, prepare
 from matcher.ranking import match as rank_match
@@ -25,7 +26,6 @@ from matcher.ranking import score_pairs as rank_pairs
 from matcher.ranking import similar as rank_similar
 from matcher.results import MatchResult, SimilarResult
 
-MAX_K = 1_000
 BuildStats = WriteStats  # the name earlier releases used
 
 

@@ -1,54 +1,79 @@
-"""Test helpers (imported by tests, not by conftest): a deterministic fake embedder and posting builders."""
+"""Test helpers (imported by tests, not by conftest): a deterministic fake embedder for tests where vectors do not
+matter (storage, write paths, surfaces, faults), and small posting builders."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from matcher.embed import Embedder
 from matcher.postings import Posting
 
-DIM = 32
+FAKE_DIMENSION = 32
 _WORD = re.compile(r"\w+")
 
 
-class FakeEmbedder:
-    """Deterministic bag-of-words hashing vectors (unit length): similar texts get similar vectors, no model.
-
-    For storage, write-path and surface tests, where what matters is that vectors are stable, not meaningful.
-    """
-
-    model_id = "fake-hash-32"
-    model_hash = "fake0001"
-    dimension = DIM
-    max_seq_length = 256
+class FakeEmbedder(Embedder):
+    """Bag-of-words hashing vectors (unit length): the same text gives the same vector, texts sharing words get
+    similar vectors, and no model is loaded. `texts` counts what was encoded (to check what a write re-embeds)."""
 
     def __init__(self) -> None:
-        self.calls = 0
+        super().__init__()
         self.texts = 0
 
+    @property
+    def model_id(self) -> str:
+        return "fake-hash-embedder"
+
+    @property
+    def model_hash(self) -> str:
+        return "fake"
+
+    @property
+    def dimension(self) -> int:
+        return FAKE_DIMENSION
+
+    @property
+    def max_seq_length(self) -> int:
+        return 256
+
     def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(DIM, dtype=np.float32)
+        v = np.zeros(FAKE_DIMENSION, dtype=np.float32)
         for word in _WORD.findall(text.lower()) or ["<empty>"]:
-            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            v[h % DIM] += 1.0 if (h >> 32) & 1 else -1.0
+            h = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+            v[h % FAKE_DIMENSION] += 1.0 if (h >> 32) & 1 else -1.0
         norm = np.linalg.norm(v)
-        return v / norm if norm else np.eye(DIM, dtype=np.float32)[0]
+        return v / norm if norm else np.eye(FAKE_DIMENSION, dtype=np.float32)[0]
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_documents(texts)
-
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
+    def _encode(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
         self.texts += len(texts)
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        return np.stack([self._vector(t) for t in texts])
+        out = np.empty((len(texts), FAKE_DIMENSION), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._vector(text)
+        return out
 
 
 def posting(pid: str, title: str = "Backend Engineer", body: str = "", **fields: object) -> Posting:
     """A valid posting with a content hash (as the parsers make them)."""
     body = body or f"We build {title.lower()} things with Python, Go and PostgreSQL.\n\nYou will ship APIs."
     return Posting(id=pid, title=title, body=body, **fields).with_hash()  # type: ignore[arg-type]
+
+
+def markdown(title: str = "Backend developer", body: str = "We build APIs in Go and Postgres.", **meta: Any) -> str:
+    """A posting as a Markdown file's text: YAML front matter (title plus `meta`), then the body."""
+    import yaml
+
+    front = yaml.safe_dump({"title": title, **meta}, sort_keys=False, allow_unicode=True)
+    return f"---\n{front}---\n\n{body}\n"
+
+
+def write_posting(folder: Path, posting_id: str, **kwargs: Any) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{posting_id}.md"
+    path.write_text(markdown(**kwargs), encoding="utf-8")
+    return path

@@ -85,9 +85,10 @@ def test_not_utf8_and_duplicates(tmp_path: Path) -> None:
     sub.mkdir()
     write(sub, "a.md", GOOD)
     report = load_postings([tmp_path])
-    reasons = {(Path(r.source).name, r.field): r.reason for r in report.rejected}
-    assert "not UTF-8" in reasons[("latin.md", "file")]
-    assert "duplicate id" in reasons[("a", "id")]
+    reasons = {(r.source, r.field): r.reason for r in report.rejected}
+    assert "not UTF-8" in reasons[(str(tmp_path / "latin.md"), "file")]
+    # The later file is rejected, and the message names the file that defined the id first.
+    assert f"duplicate id 'a': {tmp_path / 'a.md'} already defines it" in reasons[(str(sub / "a.md"), "id")]
     assert [p.id for p in report.postings] == ["a"]
 
 

@@ -17,7 +17,7 @@ from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarRe
 from matcher.api.settings import Settings
 from matcher.engine import Matcher
 from matcher.errors import PostingError
-from matcher.postings import Posting, parse_json_record, parse_markdown
+from matcher.postings import FirstIdWins, Posting, parse_json_record, parse_markdown
 
 PostingId = Annotated[str, Path(pattern=ID_PATTERN, max_length=200, description="Posting id (a Markdown file's stem).")]
 
@@ -49,6 +49,18 @@ def _from_markdown(raw: bytes, posting_id: str, max_chars: int) -> Posting:
     if len(posting.body) > max_chars:
         raise PostingError(f"PUT {posting_id}", "body", f"{len(posting.body)} characters, more than {max_chars}")
     return posting
+
+
+def _batch(records: list[Any]) -> list[Posting]:
+    """Parse a batch; it is written atomically, so any bad posting (a duplicate id too) refuses it whole."""
+    ids, postings = FirstIdWins(), []
+    for i, record in enumerate(records):
+        posting = parse_json_record(record.record(record.id), f"postings[{i}]")
+        duplicate = ids.check(posting, f"postings[{i}]")
+        if duplicate is not None:
+            raise duplicate
+        postings.append(posting)
+    return postings
 
 
 def _put_body(model: Any) -> dict[str, Any]:
@@ -99,9 +111,9 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
     @r.post("/postings:batch", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
             responses=responses(*write_errors), summary="Add or replace many postings in one atomic write")
     def put_postings(body: models.posting_batch, matcher: MatcherDep) -> dict:  # type: ignore
-        postings = [parse_json_record(p.record(p.id), f"postings[{i}]") for i, p in enumerate(body.postings)]
+        postings = _batch(body.postings)
         stats = matcher.upsert(postings)
-        return _written(matcher, list(dict.fromkeys(p.id for p in postings)), stats)
+        return _written(matcher, [p.id for p in postings], stats)
 
     @r.delete("/postings/{id}", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
               responses=responses(401, 403, 404, 422, 500, 503), summary="Remove a posting")

@@ -19,15 +19,17 @@ from pydantic import (
     model_validator,
 )
 
+from matcher import limits
+
 if TYPE_CHECKING:
     from matcher.api.settings import Settings
 
 # At least one character that is whitespace neither to Python (str.strip, the parsers) nor to JSON Schema's
 # ECMA-262 regexes (what clients and fuzzers read): \x1c-\x1f and \x85 are Python-only, \ufeff ECMA-only.
 NONBLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
-ID_PATTERN = r"^[A-Za-z0-9._:-]{1,200}$"
+ID_PATTERN = limits.POSTING_ID_PATTERN
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-MAX_EPOCH_MS = 2**53
+MAX_EPOCH_MS = limits.MAX_SAFE_INT
 
 
 # -- errors ----------------------------------------------------------------------------------------------
@@ -189,8 +191,8 @@ IsoDate = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
 BoundedInt = Annotated[StrictInt, Field(ge=-MAX_EPOCH_MS, le=MAX_EPOCH_MS), INTEGRAL]  # exact in a JSON double
-Short = Annotated[str, StringConstraints(max_length=200)]
-TagName = Annotated[str, StringConstraints(max_length=100)]
+Short = Annotated[str, StringConstraints(max_length=limits.MAX_FILTER_CHARS)]
+TagName = Annotated[str, StringConstraints(max_length=limits.MAX_TAG_CHARS)]
 
 
 class Strict(BaseModel):
@@ -205,8 +207,10 @@ class FiltersIn(Strict):
     job_type: Short | None = Field(None, description="Case-insensitive substring of the job type.")
     company: Short | None = Field(None, description="Case-insensitive substring of the company name.")
     location: Short | None = Field(None, description="Case-insensitive substring of the location.")
-    tags_any: list[TagName] = Field([], max_length=50, description="The posting has at least one of these tags.")
-    tags_all: list[TagName] = Field([], max_length=50, description="The posting has every one of these tags.")
+    tags_any: list[TagName] = Field([], max_length=limits.MAX_FILTER_TAGS,
+                                    description="The posting has at least one of these tags.")
+    tags_all: list[TagName] = Field([], max_length=limits.MAX_FILTER_TAGS,
+                                    description="The posting has every one of these tags.")
     posted_after: BoundedInt | IsoDate | None = Field(None, description="Posted on or after: YYYY-MM-DD or ms "
                                                                      "since the epoch.")
     posted_before: BoundedInt | IsoDate | None = Field(None, description="Posted before: YYYY-MM-DD or ms.")
@@ -216,7 +220,7 @@ class FiltersIn(Strict):
         return self.model_dump(exclude_none=True)
 
 
-MetaStr = Annotated[str, StringConstraints(max_length=2_000)]  # a front-matter string field
+MetaStr = Annotated[str, StringConstraints(max_length=limits.MAX_FIELD_CHARS)]  # a front-matter string field
 
 
 @dataclass(frozen=True)
@@ -261,7 +265,7 @@ def request_models(s: Settings) -> RequestModels:
         filters: FiltersIn = Field(default_factory=FiltersIn)
 
     class CandidateIn(CandidateBase):
-        id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+        id: Annotated[str, StringConstraints(min_length=1, max_length=limits.POSTING_ID_MAX_CHARS)]
 
     class ScoreRequest(Strict):
         """Top-k per candidate, or (with `posting_ids`) every candidate scored on exactly those postings."""
@@ -278,7 +282,7 @@ def request_models(s: Settings) -> RequestModels:
     class PostingIn(Strict):
         """A posting as its front-matter keys plus `body` (Markdown)."""
 
-        title: Annotated[str, StringConstraints(max_length=500, pattern=NONBLANK)]
+        title: Annotated[str, StringConstraints(max_length=limits.MAX_TITLE_CHARS, pattern=NONBLANK)]
         body: Annotated[str, StringConstraints(max_length=s.max_posting_chars, pattern=NONBLANK)]
         companyName: MetaStr | None = None
         location: MetaStr | None = None
@@ -290,10 +294,11 @@ def request_models(s: Settings) -> RequestModels:
         companyWebsite: MetaStr | None = None
         summary: MetaStr | None = None
         summaryBackup: MetaStr | None = None
-        hashtags: Annotated[str, StringConstraints(max_length=2_000)] | list[TagName] | None = Field(
-            None, description="'#golang,#aws' or a list of tags.")
-        timestamp: Annotated[StrictInt, Field(ge=0, le=MAX_EPOCH_MS), INTEGRAL] | None = Field(
-            None, description="Posted at, in ms since the epoch.")
+        hashtags: (Annotated[str, StringConstraints(max_length=limits.MAX_FIELD_CHARS)]
+                   | Annotated[list[TagName], Field(max_length=limits.MAX_HASHTAGS)] | None) = Field(
+            None, description=f"'#golang,#aws' or a list of tags; at most {limits.MAX_HASHTAGS}.")
+        timestamp: Annotated[StrictInt, Field(ge=limits.MIN_TIMESTAMP_MS, le=limits.MAX_TIMESTAMP_MS),
+                             INTEGRAL] | None = Field(None, description="Posted at, in ms since the epoch.")
         featured: BoundedInt | None = None
         archived: StrictBool | None = None
 

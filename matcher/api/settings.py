@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from matcher import limits
+
 
 class Settings(BaseSettings):
     """Service configuration. Each field is read from the environment variable `MATCHER_<NAME>`."""
@@ -35,16 +37,22 @@ class Settings(BaseSettings):
                                                     "answering requests in parallel (and a busy CPU), 0 keeps "
                                                     "PyTorch's default of one per core.")
     warm_up: bool = Field(True, description="Embed one query at start-up, so the first request is not slow.")
-    max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body, in bytes (413 above).")
-    max_text_chars: int = Field(100_000, ge=1, description="Longest CV or profile text, in characters.")
-    max_skills: int = Field(200, ge=1, description="Most skills in one skills list.")
-    max_skill_chars: int = Field(100, ge=1, description="Longest single skill, in characters.")
-    max_k: int = Field(100, ge=1, le=1000, description="Largest `k` (results per candidate).")
-    max_candidates: int = Field(1_000, ge=1, description="Most candidates in one `POST /v1/score` request.")
-    max_posting_ids: int = Field(1_000, ge=1, description="Most postings named in one `POST /v1/score` (pairs).")
-    max_pairs: int = Field(10_000, ge=1, description="Most candidate x posting pairs in one `POST /v1/score`.")
-    max_batch_postings: int = Field(1_000, ge=1, description="Most postings in one `POST /v1/postings:batch`.")
-    max_posting_chars: int = Field(200_000, ge=1, le=200_000,
+    max_body_bytes: int = Field(limits.MAX_BODY_BYTES, ge=1, description="Largest request body, in bytes (413 above).")
+    max_text_chars: int = Field(limits.MAX_TEXT_CHARS, ge=1, le=limits.MAX_TEXT_CHARS,
+                                description="Longest CV or profile text, in characters.")
+    max_skills: int = Field(limits.MAX_SKILLS, ge=1, le=limits.MAX_SKILLS, description="Most skills in one skills list.")
+    max_skill_chars: int = Field(limits.MAX_SKILL_CHARS, ge=1, le=limits.MAX_SKILL_CHARS,
+                                 description="Longest single skill, in characters.")
+    max_k: int = Field(limits.DEFAULT_API_MAX_K, ge=1, le=limits.MAX_K,
+                       description="Largest `k` (results per candidate).")
+    max_candidates: int = Field(limits.MAX_CANDIDATES, ge=1,
+                                description="Most candidates in one `POST /v1/score` request.")
+    max_posting_ids: int = Field(limits.MAX_POSTING_IDS, ge=1,
+                                 description="Most postings named in one `POST /v1/score` (pairs).")
+    max_pairs: int = Field(limits.MAX_PAIRS, ge=1, description="Most candidate x posting pairs in one `POST /v1/score`.")
+    max_batch_postings: int = Field(limits.MAX_BATCH_POSTINGS, ge=1,
+                                    description="Most postings in one `POST /v1/postings:batch`.")
+    max_posting_chars: int = Field(limits.MAX_POSTING_CHARS, ge=1, le=limits.MAX_POSTING_CHARS,
                                    description="Longest posting body, in characters.")
     access_log: bool = Field(True, description="Log one line per request: method, route, status, latency, "
                                                "sizes (never bodies).")

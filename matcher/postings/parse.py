@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from matcher import limits
 from matcher.errors import PostingError
 from matcher.postings.model import Posting
 
@@ -26,12 +27,14 @@ _STRING_FIELDS = {
     "summary": "summary",
     "summaryBackup": "summary_backup",
 }
-_ID_RE = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,200}$")
-MAX_BODY_CHARS = 200_000
+MAX_BODY_CHARS = limits.MAX_POSTING_CHARS
 
 
-def normalise_hashtags(value: object, source: str) -> tuple[str, ...]:
-    """'#golang,#aws' or ['golang', '#aws'] -> ('golang', 'aws'); lower case, de-duplicated, order kept."""
+def normalise_hashtags(value: object, source: str, limit: int = limits.MAX_HASHTAGS) -> tuple[str, ...]:
+    """'#golang,#aws' or ['golang', '#aws'] -> ('golang', 'aws'); lower case, de-duplicated, order kept.
+
+    More than `limit` items, or one longer than `limits.MAX_TAG_CHARS`, is refused before any other work.
+    """
     if value is None or value == "":
         return ()
     if isinstance(value, str):
@@ -40,13 +43,18 @@ def normalise_hashtags(value: object, source: str) -> tuple[str, ...]:
         items = list(value)
     else:
         raise PostingError(source, "hashtags", f"expected a string like '#golang,#aws' or a list, got {type(value).__name__}")
-    tags: list[str] = []
+    if len(items) > limit:
+        raise PostingError(source, "hashtags", f"{len(items)} tags, more than the limit of {limit}")
+    tags: dict[str, None] = {}  # a dict keeps the order and de-duplicates in linear time
     for item in items:
         if not isinstance(item, str):
             raise PostingError(source, "hashtags", f"expected strings, got {type(item).__name__}")
         tag = item.strip().lstrip("#").strip().lower()
-        if tag and tag not in tags:
-            tags.append(tag)
+        if len(tag) > limits.MAX_TAG_CHARS:
+            raise PostingError(source, "hashtags", f"a tag of {len(tag)} characters, more than the limit of "
+                                                   f"{limits.MAX_TAG_CHARS}")
+        if tag:
+            tags[tag] = None
     return tuple(tags)
 
 
@@ -54,25 +62,54 @@ def _pick(meta: Mapping[str, Any], camel: str, snake: str) -> Any:
     return meta[camel] if camel in meta else meta.get(snake)
 
 
-def _as_str(value: object, source: str, name: str) -> str:
+def _as_str(value: object, source: str, name: str, limit: int = limits.MAX_FIELD_CHARS) -> str:
     if value is None:
         return ""
+    if isinstance(value, dt.date):  # YAML reads `location: 2021-03-01` as a date; keep what was written
+        value = value.isoformat()
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PostingError(source, name, f"expected a string, got {type(value).__name__}")
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > limit:
+        raise PostingError(source, name, f"{len(text)} characters, more than the limit of {limit}")
+    return text
+
+
+TIMESTAMP_RULE = (f"expected milliseconds since the epoch (an integer from {limits.MIN_TIMESTAMP_MS} to "
+                  f"{limits.MAX_TIMESTAMP_MS}) or a date (YYYY-MM-DD, or an ISO datetime)")
+
+
+def _date_ms(value: dt.date) -> int:
+    """A date (midnight UTC) or datetime (UTC when it names no zone) as ms since the epoch."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)
 
 
 def _as_timestamp(value: object, source: str) -> int | None:
+    """ms since the epoch, or a date: front matter often says `timestamp: 2021-03-01` (YAML reads a date)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise PostingError(source, "timestamp", "expected milliseconds since the epoch (an integer), got a boolean")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 20:
+            value = int(text)
+        else:
+            try:
+                value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise PostingError(source, "timestamp", f"{TIMESTAMP_RULE}, got {value[:40]!r}") from None
+    if isinstance(value, dt.date):
+        try:
+            value = _date_ms(value)
+        except (OverflowError, ValueError):
+            raise PostingError(source, "timestamp", f"{TIMESTAMP_RULE}, got {value!r}") from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or value < 0:
-        raise PostingError(source, "timestamp", f"expected milliseconds since the epoch (an integer >= 0), got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PostingError(source, "timestamp", f"{TIMESTAMP_RULE}, got {type(value).__name__}")
+    if not limits.MIN_TIMESTAMP_MS <= value <= limits.MAX_TIMESTAMP_MS:
+        raise PostingError(source, "timestamp", f"{TIMESTAMP_RULE}, got {value}")
     return value
 
 
@@ -83,24 +120,31 @@ def _as_bool(value: object, source: str, name: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no", "1", "0"}:
         return value.strip().lower() in {"true", "yes", "1"}
-    raise PostingError(source, name, f"expected true or false (a boolean or the string \"true\"/\"false\"), got {value!r}")
+    raise PostingError(source, name, f"expected true or false (a boolean or the string \"true\"/\"false\"), "
+                                     f"got {str(value)[:40]!r}")
 
 
 def _as_int(value: object, source: str, name: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 20:
+        value = int(value)  # type: ignore[arg-type]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PostingError(source, name, f"expected an integer, got {value!r}")
+        raise PostingError(source, name, f"expected an integer, got {str(value)[:40]!r}")
+    if abs(value) > limits.MAX_SAFE_INT:
+        raise PostingError(source, name, f"expected an integer from -{limits.MAX_SAFE_INT} to {limits.MAX_SAFE_INT}")
     return value
 
 
 def build_posting(posting_id: str, meta: Mapping[str, Any], body: object, source: str) -> Posting:
     """Validate the fields of one posting and return it, hashed. Raises `PostingError`."""
-    if not isinstance(posting_id, str) or not _ID_RE.match(posting_id):
-        raise PostingError(source, "id", f"expected 1-200 characters of letters, digits, '.', '_', ':', '-', got {posting_id!r}")
-    title = _as_str(meta.get("title"), source, "title")
+    if not limits.is_posting_id(posting_id):
+        shown = posting_id[:60] if isinstance(posting_id, str) else type(posting_id).__name__
+        raise PostingError(source, "id", f"expected {limits.POSTING_ID_RULE}, got {shown!r}")
+    title = _as_str(meta.get("title"), source, "title", limits.MAX_TITLE_CHARS)
     if not title:
         raise PostingError(source, "title", "missing or empty; every posting needs a title")
     if not isinstance(body, str) or not body.strip():
@@ -138,12 +182,22 @@ def parse_markdown(text: str, posting_id: str, source: str | None = None) -> Pos
     return build_posting(posting_id, post.metadata, post.content, src)
 
 
+def unreadable(path: Path, exc: OSError) -> PostingError:
+    """The error for a posting file that cannot be opened, naming a dangling symlink as such."""
+    if path.is_symlink() and not path.exists():
+        return PostingError(str(path), "file", f"a symlink to {path.readlink()}, which does not exist")
+    return PostingError(str(path), "file", f"cannot read: {exc.strerror or exc}")
+
+
 def parse_markdown_file(path: Path) -> Posting:
-    """Parse one `.md` posting; the id is the file stem."""
+    """Parse one `.md` posting; the id is the file stem (the name without `.md`), so it must be a valid id."""
+    if not limits.is_posting_id(path.stem):
+        raise PostingError(str(path), "id", f"the file name makes the id {path.stem[:60]!r}, which is not valid: "
+                                            f"an id is {limits.POSTING_ID_RULE}; rename the file")
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PostingError(str(path), "file", f"cannot read: {exc.strerror}") from None
+        raise unreadable(path, exc) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

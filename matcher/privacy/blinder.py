@@ -1,0 +1,170 @@
+"""`blind(text)`: the text with identifying and protected details removed, and how many of each kind went.
+
+Pure and fast (regular expressions, phonenumbers and a first-name list; ~1 ms for a CV): it runs on every query.
+The removed text is never returned, logged or kept; only kinds and counts leave this function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from matcher.privacy import names, rules
+
+KINDS: tuple[str, ...] = ("name", "email", "phone", "address", "url", "date_of_birth", "age", "gender", "pronouns",
+                          "nationality", "family", "religion", "ethnicity", "health")
+
+
+@dataclass(frozen=True)
+class Blinded:
+    """Blinded text, and counts of what was removed by kind (only kinds with a count, in `KINDS` order)."""
+
+    text: str
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+@dataclass(frozen=True, order=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+    replacement: str = ""
+
+
+def _labelled(text: str) -> tuple[list[_Span], list[str]]:
+    """Labelled values ("Date of birth: ..."), and the words of labelled names (to find them elsewhere)."""
+    spans, parts = [], []
+    # Only lines with a colon can hold a label: scanning those alone is ~4x faster on real CVs.
+    matches = ((line.start(), m) for line in re.finditer(r"^[^\n:：]*[:：].*$", text, re.MULTILINE)
+               for m in rules.LABELLED.finditer(line.group()))
+    for offset, m in matches:
+        kind, value = rules.label_kind(m), m.group("value")
+        check = rules.VALUE_CHECKS.get(kind)
+        # An empty field followed by another label ("Birthday:  Languages: ...") is left alone.
+        if not value.strip() or (check and not check.search(value)) or re.match(r"[A-Z][\w .-]{0,24}:", value):
+            continue
+        spans.append(_Span(offset + m.start(), offset + m.end(), kind))
+        if kind == "name":
+            parts.extend(names.split_name(value))
+    return spans, parts
+
+
+def _phones(text: str) -> list[_Span]:
+    """International numbers (+...) by Google's phonenumbers; local ones are left to the PHRASES rule."""
+    import phonenumbers
+
+    # No default region and POSSIBLE leniency: only numbers written with '+'; with a region it took date ranges
+    # ("2019  03/2020") for numbers in real CVs.
+    return [_Span(m.start, m.end, "phone")
+            for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.POSSIBLE)]
+
+
+def _names(text: str, labelled_parts: list[str]) -> list[_Span]:
+    """Name lines at the top and introduced names ("My name is ..."), then the name's words wherever they recur."""
+    parts = list(labelled_parts)
+    spans = []
+    for start, end, tokens in names.header_names(text):
+        spans.append(_Span(start, end, "name"))
+        parts.extend(tokens)
+    for m in names.INTRODUCED.finditer(text):
+        tokens = m.group(1).split()
+        if tokens and (names.name_tokens(m.group(1)) or names.is_first_name(tokens[0])):
+            spans.append(_Span(m.start(1), m.end(1), "name"))
+            parts.extend(t for t in tokens if len(t.strip(".")) > 1)
+    pattern = names.recurring(parts)
+    if pattern is not None:
+        spans += [_Span(m.start(), m.end(), "name") for m in pattern.finditer(text)]
+    return _merge(spans, text)
+
+
+def _merge(spans: list[_Span], text: str) -> list[_Span]:
+    """One span per mention: "Maria" and "Gonzalez" side by side are one name, not two."""
+    merged: list[_Span] = []
+    for span in sorted(spans):
+        if merged and span.start <= merged[-1].end + 1 and not text[merged[-1].end:span.start].strip():
+            merged[-1] = _Span(merged[-1].start, max(merged[-1].end, span.end), span.kind)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _items(text: str) -> list[_Span]:
+    """A lone attribute word as a whole item of a short comma-separated line ("Female, 52, single")."""
+    spans = []
+    for line in re.finditer(r"^.*$", text, re.MULTILINE):
+        items = list(re.finditer(r"[^,;|•·]+", line.group()))
+        if len(items) < 2 or len(line.group()) > 160:
+            continue
+        found = []
+        for item in items:
+            word = item.group().strip()
+            for kind, rx in rules.ITEM_WORDS.items():
+                if word and rx.fullmatch(word):
+                    offset = line.start() + item.start() + item.group().index(word)
+                    found.append(_Span(offset, offset + len(word), kind))
+        if any(s.kind not in rules.NEEDS_COMPANY for s in found):
+            spans += found
+    return spans
+
+
+def _pronouns(text: str) -> list[_Span]:
+    return [_Span(m.start(), m.end(), "pronouns", _neutral(m.group())) for m in rules.PRONOUNS.finditer(text)]
+
+
+def _neutral(word: str) -> str:
+    neutral = rules.NEUTRAL[word.lower()]
+    return neutral.capitalize() if word[0].isupper() else neutral
+
+
+def _resolve(spans: list[_Span]) -> list[_Span]:
+    """Non-overlapping spans: the earliest first, the longest of those starting together."""
+    kept: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept
+
+
+_EMPTY_LINE = re.compile(r"^[ \t\W_]*$")
+_ORPHANS = re.compile(r"(?:^|(?<=\s))(?:[,;|•·/&+-]|and|with)(?=\s*(?:[,;|•·.]|$))|\(\s*\)|\[\s*\]", re.MULTILINE)
+
+
+def _tidy(text: str) -> str:
+    """Collapse what removal left behind: doubled separators, empty brackets, lines of punctuation alone."""
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"[ \t]{2,}", " ", line)
+        line = re.sub(r"\s*([,;|•·])(?:\s*[,;|•·])+", r"\1", line)
+        line = _ORPHANS.sub("", line)
+        line = re.sub(r"\s+([,.;:])", r"\1", line).strip(" \t,;|•·-")
+        if _EMPTY_LINE.match(line) and out and not out[-1]:
+            continue  # keep paragraph breaks, but never two empty lines in a row
+        out.append("" if _EMPTY_LINE.match(line) else line)
+    return "\n".join(out).strip()
+
+
+def blind(text: str) -> Blinded:
+    """Remove names, contact details and protected attributes from a candidate's text; count them by kind.
+
+    >>> blind("Maria Gonzalez\\nNationality: Mexican\\nJava developer").text
+    'Java developer'
+    """
+    labelled, name_parts = _labelled(text)
+    spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text)
+    spans += [_Span(m.start(), m.end(), kind) for kind, rx in rules.COMPILED_PHRASES for m in rx.finditer(text)]
+    kept = _resolve(spans)
+    if not kept:
+        return Blinded(text)
+    pieces, cursor = [], 0
+    for span in kept:
+        pieces += [text[cursor:span.start], span.replacement]
+        cursor = span.end
+    pieces.append(text[cursor:])
+    counts = Counter(span.kind for span in kept)
+    return Blinded(_tidy("".join(pieces)), {kind: counts[kind] for kind in KINDS if counts[kind]})

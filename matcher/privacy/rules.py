@@ -1,0 +1,151 @@
+"""The patterns blinding uses: labelled lines ("Nationality: ...") and phrases in running text, by kind.
+
+Each rule is narrow on purpose: skills, employers, schools and job titles are evidence of fit and must survive,
+so a word that is also an ordinary CV word ("single", "engaged", "Mobile:", "Catholic University") is only taken
+in a context that makes it personal.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Labels, by kind. A label counts only before a colon, at the start of a line or after a separator.
+LABELS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full name", "first name", "last name", "surname", "family name", "given name",
+             "candidate name", "first and last name", "middle name", "maiden name"),
+    "email": ("e-?mail", "e-?mail address", "mail"),
+    "phone": ("phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell", "cell phone",
+              "cellphone", "whatsapp", "mob", "contact number", "viber", "telegram"),
+    "address": ("address", "home address", "postal address", "street address", "residence", "location",
+                "city of residence", "current location", "zip code", "postcode", "post code"),
+    "url": ("linkedin", "github", "gitlab", "website", "web ?site", "homepage", "portfolio", "facebook",
+            "twitter", "instagram", "skype", "personal site", "blog", "stack ?overflow", "behance", "dribbble"),
+    "date_of_birth": ("date of birth", "birth ?date", "dob", "d\\.o\\.b\\.?", "born", "birthday",
+                      "year of birth", "date and place of birth"),
+    "age": ("age",),
+    "gender": ("gender", "sex", "gender identity"),
+    "pronouns": ("pronouns", "preferred pronouns"),
+    "nationality": ("nationality", "nationalities", "citizenship", "citizenships", "country of citizenship",
+                    "country of origin", "national origin", "place of birth", "birthplace", "birth ?place",
+                    "passport", "country of birth", "origin", "aliyah", "immigration", "year of aliyah"),
+    "family": ("marital status", "family status", "civil status", "family", "children", "kids", "dependants",
+               "dependents", "spouse", "relationship status", "number of children"),
+    "religion": ("religion", "faith", "religious affiliation", "denomination", "religious beliefs"),
+    "ethnicity": ("ethnicity", "ethnic origin", "ethnic background", "race", "ethnic group"),
+    "health": ("health", "health status", "disability", "disabilities", "medical conditions",
+               "medical condition", "disability status", "health condition"),
+}
+# What a value must look like for labels that are also ordinary CV headings ("Mobile: iOS, Android").
+VALUE_CHECKS: dict[str, re.Pattern[str]] = {
+    "phone": re.compile(r"(?:\d[\s().-]*){7}"),
+    "email": re.compile(r"@"),
+    "url": re.compile(r"^\S+$|[/.]\w"),
+}
+_LABEL_TO_KIND = [(label, kind) for kind, labels in LABELS.items() for label in labels]
+# Longest label first, so "date of birth" wins over "birth" and "e-mail address" over "e-mail".
+_LABEL_ALTERNATION = "|".join(f"(?P<k{i}>{label})" for i, (label, _) in
+                              sorted(enumerate(_LABEL_TO_KIND), key=lambda p: -len(p[1][0])))
+_LABEL_WORDS = "|".join(label for label, _ in sorted(_LABEL_TO_KIND, key=lambda p: -len(p[0])))
+SEPARATOR = r"(?:^|(?<=[\t|•·;,])|(?<=\s\s)|(?<=[\t|•·;,]\s))"
+LABELLED = re.compile(
+    rf"{SEPARATOR}[ \t*#•·-]*(?:{_LABEL_ALTERNATION})(?:\s*\([^)\n]{{0,30}}\))?[ \t]*[:：][ \t]*"
+    r"(?P<value>.*?)(?=\s{2,}|\t|\s[|•·]\s|\s*[|;]|[,.]?\s+(?:(?-i:[A-Z])[a-z]+|"
+    rf"{_LABEL_WORDS})\s*:|$)",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def label_kind(match: re.Match[str]) -> str:
+    """The kind of a LABELLED match (which alternative matched)."""
+    for name, value in match.groupdict().items():
+        if value is not None and name.startswith("k"):
+            return _LABEL_TO_KIND[int(name[1:])][1]
+    raise AssertionError("a LABELLED match always names its label")  # pragma: no cover
+
+
+MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+COUNT = r"(?:no|one|two|three|four|five|six|seven|eight|nine|ten|several|\d{1,2})"
+RELIGIONS = (r"christian|catholic|roman catholic|protestant|evangelical|orthodox christian|orthodox jew(?:ish)?"
+             r"|muslim|moslem|islamic|jewish|jew|hindu|buddhist|sikh|jain|bahá?[ '’]?í|baha'?i|mormon|baptist"
+             r"|lutheran|methodist|anglican|presbyterian|pentecostal|quaker|atheist|agnostic|shia|shiite|sunni"
+             r"|pagan|zoroastrian|taoist|shinto")
+ETHNICITIES = (r"hispanic|latino|latina|latinx|caucasian|african[- ]american|asian[- ]american|afro-\w+"
+               r"|native american|first nations|aboriginal|indigenous|pacific islander|mixed[- ]race|biracial"
+               r"|romani|arab|berber|kurdish|white british|black british")
+HEALTH = (r"disabled|disability|disabilities|wheelchair(?: user)?|chronic (?:illness|pain|condition)|diabetic"
+          r"|diabetes|epilepsy|epileptic|autism|autistic|on the autism spectrum|adhd|dyslexia|dyslexic|deaf"
+          r"|hard of hearing|visually impaired|partially sighted|hiv[- ]positive|cancer survivor|pregnant"
+          r"|pregnancy|mental illness|mental health condition|multiple sclerosis|cerebral palsy")
+_NOT_AN_ORG = r"(?![ \t]+(?-i:[A-Z])|[ \t]+(?:of\b|&)|-\w)"  # "Catholic University", "Jewish Community Center" stay
+
+# Phrases in running text, by kind: (kind, pattern). Case-insensitive unless the pattern sets (?-i).
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("url", r"(?:https?://|www\.)[^\s,;)>\]]+"),
+    ("url", r"\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|facebook\.com|fb\.com|twitter\.com|x\.com"
+            r"|instagram\.com|t\.me|medium\.com|stackoverflow\.com|behance\.net|dribbble\.com|github\.io"
+            r"|bitbucket\.org|kaggle\.com)(?:/[^\s,;)>\]]*)?"),
+    ("phone", r"(?<![\w/.+-])(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3}[ .-]?\d{3,4}(?![\w/.-])"),
+    ("date_of_birth", rf"\bborn (?:on |in )?(?:the )?(?:\d{{1,2}}(?:st|nd|rd|th)?(?: of)? )?(?:{MONTHS} )?"
+                      rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,? )?(?:19|20)\d\d\b"),
+    ("nationality", r"\b(?:born|raised|grew up) in (?:the )?(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
+    ("nationality", r"(?-i:\b[A-Z][a-z]+-born\b)"),
+    ("nationality", r"(?-i:\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)? (?:[Cc]itizen(?:ship)?|nationals?|[Nn]ationality"
+                    rf"|passport(?: holder)?)\b){_NOT_AN_ORG}"),
+    ("nationality", r"\b(?:new )?(?:repatriate|immigrant|oleh|olah|olim)\b(?: from (?:the )?"
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2}))?|\bmade (?:an |my )?aliyah\b"),
+    ("nationality", r"\b(?:dual |double )?(?:citizen(?:ship)?|national|native) of (?:the )?"
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
+    ("nationality", r"\b(?:dual|double) (?:citizen(?:ship)?|nationality)\b"),
+    ("nationality", r"\b(?:originally|i am|i'm|i’m|who is|coming) from (?:the )?"
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
+    ("nationality", r"\b(?:immigrated|emigrated|moved|relocated) (?:here |to \w+ )?from (?:the )?"
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})(?= in (?:19|20)\d\d| as a| at the age)"),
+    ("age", r"\b\d{1,2}[- ]?(?:years?|yrs?|y\.?o\.?)[- ]old\b|\b\d{1,2} ?y\.?o\.?(?!\w)"),
+    ("age", r"\baged? \d{1,2}\b(?! ?(?:%|years? of|\+))"),
+    ("age", r"\bin (?:my|his|her|their) (?:early |mid[- ]?|late )?(?:teens|twenties|thirties|forties|fifties"
+            r"|sixties|seventies|[2-7]0s)\b"),
+    ("gender", r"\b(?:female|male|non-?binary|transgender|trans (?:wo)?man|genderqueer|gender[- ]?fluid"
+               r"|cisgender|intersex)\b"),
+    ("gender", r"\b(?:a|an|as a|am a) (?:\d{1,2}[- ]year[- ]old )?(?:young |mature |older |single )?"
+               r"(?:woman|man|lady|gentleman|girl|boy|mother|father|mom|mum|dad)\b(?! of\b)(?![-/])"),
+    ("gender", r"(?-i:\b(?:Mr|Mrs|Ms|Mx|Miss)\.?)(?= (?-i:[A-Z]))"),
+    ("gender", r"(?-i:\b(?:woman|women|man|lady|gentleman|girl|boy|guy)\b)(?![-/])"),
+    ("pronouns", r"\(?\b(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|hir|zir|xem)(?:\s*/\s*(?:hers|his|theirs))?"
+                 r"\b\)?"),
+    ("family", rf"\b(?:happily )?(?:married|divorced|widowed|widow|widower)\b"
+               rf"(?:,? (?:with|and) (?:a |{COUNT} )?(?:\w+ )?(?:children|kids|child|sons?|daughters?|boys?|girls?))?"),
+    ("family", rf"\b(?:(?:single |proud |working )?(?:mother|father|mom|mum|dad|parent)) of {COUNT}"
+               rf"(?: (?:\w+ )?(?:children|kids|boys|girls|sons|daughters))?\b"),
+    ("family", rf"\b(?:with |have |has |and )?{COUNT} (?:young |small |grown[- ]up |adult )?"
+               rf"(?:children|kids|sons|daughters|grandchildren)\b"),
+    ("family", r"\b(?:have|has|with) (?:a |one |two )?(?:child|children|kids|baby|son|daughter|toddler)\b"),
+    ("family", r"\b(?:maternity|paternity|parental) leave\b|\bstay[- ]at[- ]home (?:mom|mum|dad|parent|mother"
+               r"|father)\b|\b(?:my )?(?:wife|husband|spouse|fianc[ée]e?|partner and (?:I|our))\b"),
+    ("family", r"\b(?:single|engaged|in a relationship|in a civil partnership|separated)"
+               r"(?=,? (?:no|with|and|\d|one|two|three) (?:children|kids|child)|\s*[,;|•]\s*(?:no )?"
+               r"(?:children|kids|\d{1,2}\b))"),
+    ("family", r"\bno (?:children|kids)\b"),
+    ("religion", rf"\b(?:practi[cs]ing |devout |observant |religious |non-?practi[cs]ing )?(?:{RELIGIONS})\b"
+                 rf"(?: faith| religion| by faith)?{_NOT_AN_ORG}"),
+    ("religion", r"\b(?:attend|attends|attending|go to|goes to) (?:the )?(?:local )?(?:church|mosque|synagogue"
+                 r"|temple|gurdwara)\b"),
+    ("ethnicity", rf"\b(?:{ETHNICITIES})\b{_NOT_AN_ORG}"),
+    ("ethnicity", r"\bof (?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+)?) (?:descent|origin|heritage|ancestry|background"
+                  r"|roots|extraction)\b"),
+    ("health", rf"\b(?:{HEALTH})\b"),
+)
+COMPILED_PHRASES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in PHRASES)
+
+# Gendered pronouns are replaced, not deleted, so sentences still read; every variant maps to the same word.
+PRONOUNS = re.compile(r"\b(?:she|he|her|him|his|hers|herself|himself)\b", re.IGNORECASE)
+NEUTRAL = {"she": "they", "he": "they", "her": "their", "him": "their", "his": "their", "hers": "theirs",
+           "herself": "themselves", "himself": "themselves"}
+# A lone attribute word as a whole item of a personal-details line ("Female, 52, Catholic, single").
+ITEM_WORDS: dict[str, re.Pattern[str]] = {
+    "gender": re.compile(r"(?:female|male|woman|man|f|m|non-?binary)", re.IGNORECASE),
+    "family": re.compile(r"(?:single|married|engaged|separated|divorced|widowed|in a relationship)", re.IGNORECASE),
+    "ethnicity": re.compile(r"(?:black|white|asian|african|european|latin[oa])", re.IGNORECASE),
+    "age": re.compile(r"(?:1[6-9]|[2-9]\d)(?: ?(?:y|yo|y\.o\.|years?))?"),
+}
+# Items that are only personal in a line that also states another attribute (a bare "34" in "male, 34").
+NEEDS_COMPANY = {"age"}
