@@ -67,6 +67,8 @@ def index(
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad posting.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed postings that are not under PATHS.")] = False,
     allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Let --prune remove every posting.")] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Postings per commit: a killed run "
+                                                   "keeps every committed batch [default: 256].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -76,6 +78,10 @@ def index(
     """
     sources = paths or [Path("seeds")]
     matcher = _run(lambda: _open(index, model, must_exist=False))
+    if batch_size:
+        from dataclasses import replace
+
+        matcher.config = replace(matcher.config, segments=replace(matcher.config.segments, batch_postings=batch_size))
     report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet, prune=prune,
                                         allow_empty=allow_empty))
     for rejection in report.rejected:

@@ -4,6 +4,7 @@ explanations, similar jobs."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,30 +95,36 @@ def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: P
     assert [(r.posting_id, r.score) for r in again.match(skills=["figma"], k=3)] == before
 
 
-def test_killed_indexing_process_leaves_old_index(writable_index: Path, tmp_path: Path, embedder) -> None:
-    """SIGKILL a real `matcher index` run mid-way; the previous index still loads and answers."""
+def test_killed_indexing_run_keeps_committed_batches(writable_index: Path, tmp_path: Path, embedder) -> None:
+    """SIGKILL a real `matcher index` run mid-way: the index still loads, keeps every batch it committed, and a rerun
+    embeds only what is left."""
     old = Matcher.load(writable_index, embedder=embedder)
     count = len(old)
     postings = seed_files(tmp_path)
-    for i, p in enumerate(sorted(postings.glob("*-*.md"))):  # change every posting so the run has work to do
+    for i, p in enumerate(sorted(postings.glob("*-*.md"))[:12]):  # change 12 postings so the run has work to do
         p.write_text(p.read_text().replace("---\n\n", f"---\n\nRevision {i}.\n\n", 1))
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "index", str(postings), "--index", str(writable_index)],
+    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "index", str(postings), "--index", str(writable_index),
+                             "--batch-size", "2"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, start_new_session=True)
-    deadline = time.time() + 120
-    seen = b""
-    while time.time() < deadline and b"passages" not in seen:
+    deadline = time.time() + 180
+    seen, done = b"", 0
+    while time.time() < deadline and done < 4:
         chunk = proc.stderr.read1(256) if proc.stderr else b""
         if not chunk:
             break
         seen += chunk
+        done = max([int(n) for n in re.findall(rb"(\d+)/\d+ \[", seen)] or [0])
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert b"passages" in seen, seen.decode(errors="replace")[-500:]
+    assert done >= 4, seen.decode(errors="replace")[-500:]
     survivor = Matcher.load(writable_index, embedder=embedder)
     assert len(survivor) == count
-    assert "Revision" not in survivor.get(SKETCH).body
+    revised = [pid for pid in survivor.view.where if "Revision" in survivor.get(pid).body]
+    assert done <= len(revised) < 12 and len(revised) % 2 == 0  # whole batches only
     assert survivor.match(skills=["golang"], k=1)
+    report = survivor.index([postings])
+    assert (report.unchanged, report.indexed) == (count - 12 + len(revised), 12 - len(revised))
 
 
 def test_filters_never_return_fewer_than_k_when_more_exist(seed_matcher: Matcher) -> None:
