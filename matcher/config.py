@@ -92,9 +92,9 @@ class IndexShape:
 class Ranking:
     """Query-time constants: candidate generation, thresholds, explanation cut-offs."""
 
-    candidate_passages: int = 2_000  # dense passage hits taken per query vector
-    candidate_lexical: int = 300  # BM25 top postings
-    candidate_tags: int = 300  # postings carrying the candidate's informative tags (most informative first)
+    candidate_passages: int = 200  # dense passage hits taken per query vector
+    candidate_lexical: int = 100  # BM25 top postings
+    candidate_tags: int = 100  # postings carrying the candidate's informative tags (most informative first)
     semantic_tag_threshold: float = 0.62  # cosine from a candidate's term to a tag to count as a semantic match
     semantic_tag_neighbours: int = 2
     max_query_chunks: int = 8
