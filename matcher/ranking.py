@@ -22,7 +22,7 @@ from matcher.index.docs import tokenize
 from matcher.index.view import Fetched, Ref, View
 from matcher.query import PreparedQuery
 from matcher.results import MatchResult, SimilarResult
-from matcher.scoring import Scored, dense_scores, score
+from matcher.scoring import Evidence, Scored, dense_scores, score
 
 SIMILAR_WEIGHTS = {"semantic": 0.6, "title": 0.2, "tags": 0.2}
 
@@ -60,10 +60,14 @@ def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], b
 def _scored(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
             config: MatcherConfig) -> tuple[Fetched, Scored]:
     fetched = view.fetch(refs)
-    values = np.asarray([bm25[s][d] for s, d in refs], dtype=np.float64)
-    top = max((float(v.max()) for v in bm25 if len(v)), default=0.0)  # the best allowed posting's BM25
-    scored = score(prepared, fetched, values, view.vocab, config.weights, config.ranking, lexical_top=top)
-    return fetched, scored
+    weight = view.vocab.weight
+    evidence = Evidence(
+        bm25=np.asarray([bm25[s][d] for s, d in refs], dtype=np.float64),
+        lexical_top=max((float(v.max()) for v in bm25 if len(v)), default=0.0),
+        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}),
+        families=view.sums(refs, "family", prepared.families),
+    )
+    return fetched, score(prepared, fetched, evidence, config.weights, config.ranking)
 
 
 def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config: MatcherConfig,
@@ -103,7 +107,7 @@ def build_result(view: View, prepared: PreparedQuery, fetched: Fetched, scored: 
         posting_id=posting.id, title=posting.title, company=posting.company, url=posting.url, score=total,
         match_percent=calibration.percent(total, prepared.has_text) if calibration else None,
         components=components, matched_tags=matched, missing_tags=missing,
-        passage=stored.passages[min(max(row, 0), len(stored.passages) - 1)].text,
+        passage=stored.passage(row).text,
     )
 
 
@@ -128,7 +132,7 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     source_ref = view.where[posting_id]
     source = view.fetch([source_ref])
     vocab, minimum = view.vocab, config.ranking.min_informative
-    mine_list = informative(source.tags[0], vocab, minimum)
+    mine_list = informative(view.tags(source_ref), vocab, minimum)
     mine = set(mine_list)
     masks = view.allowed(filters)
     masks[source_ref[0]][source_ref[1]] = False
@@ -139,7 +143,7 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     fetched = view.fetch(ordered)
     semantic, best_row = dense_scores(profile, fetched, config.ranking)
     title = np.clip(fetched.titles @ source.titles[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
-    others = [set(informative(tags, vocab, minimum)) for tags in fetched.tags]
+    others = [set(informative(view.tags(ref), vocab, minimum)) for ref in ordered]
     tags = np.asarray([_weighted_jaccard(mine, o, vocab.weight) for o in others], dtype=np.float64)
     parts = {"semantic": semantic, "title": title, "tags": tags}
     total = sum(SIMILAR_WEIGHTS[n] * v for n, v in parts.items()) if len(fetched) else np.zeros(0)
@@ -156,6 +160,6 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
             shared_tags=tuple(t for t in mine_list if t in theirs),
             only_in_source=tuple(t for t in mine_list if t not in theirs),
             only_in_similar=tuple(t for t in informative(stored.tags, vocab, minimum) if t not in mine),
-            passage=stored.passages[min(max(row, 0), len(stored.passages) - 1)].text,
+            passage=stored.passage(row).text,
         ))
     return results

@@ -15,9 +15,18 @@ from matcher.config import Ranking, Weights
 from matcher.index.segment import KINDS
 from matcher.index.view import Fetched
 from matcher.query import PreparedQuery
-from matcher.skills import Vocabulary
 
-__all__ = ["Scored", "Weights", "damp_of", "dense_scores", "score"]
+__all__ = ["Evidence", "Scored", "Weights", "damp_of", "dense_scores", "score"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per fetched posting, what the index says beyond vectors: BM25, the candidate's tags and families it carries."""
+
+    bm25: np.ndarray  # BM25 of the query terms
+    lexical_top: float  # the best BM25 of any allowed posting (the divisor that puts lexical in [0, 1])
+    tags: np.ndarray  # summed weight x similarity of the posting's tags the candidate has
+    families: np.ndarray  # summed strength of the candidate's pointers to the posting's title families
 
 
 @dataclass
@@ -60,40 +69,29 @@ def dense_scores(query: np.ndarray, fetched: Fetched, ranking: Ranking) -> tuple
     return np.clip(best.mean(axis=0), 0.0, 1.0).astype(np.float64), order[first]
 
 
-def skill_scores(prepared: PreparedQuery, fetched: Fetched, vocab: Vocabulary) -> np.ndarray:
-    """Share of each posting's tag weight (informativeness) that the candidate covers; semantic matches count less."""
-    out = np.zeros(len(fetched), dtype=np.float64)
-    if not prepared.tags:
-        return out
-    weight = vocab.weight
-    for i, tags in enumerate(fetched.tags):
-        total = sum(weight(t) for t in tags)
-        if total > 0:
-            out[i] = sum(weight(t) * prepared.tags[t].similarity for t in tags if t in prepared.tags) / total
-    return out
+def skill_scores(have: np.ndarray, fetched: Fetched) -> np.ndarray:
+    """Share of each posting's tag weight (informativeness) that the candidate covers; semantic matches count less.
 
-
-def role_scores(families: dict[str, float], fetched: Fetched) -> np.ndarray:
-    """How strongly the candidate points to the role families the posting's title names (mean over them)."""
-    out = np.zeros(len(fetched), dtype=np.float64)
-    if families:
-        for i, named in enumerate(fetched.families):
-            if named:
-                out[i] = sum(families.get(f, 0.0) for f in named) / len(named)
-    return out
-
-
-def score(prepared: PreparedQuery, fetched: Fetched, bm25: np.ndarray, vocab: Vocabulary, weights: Weights,
-          ranking: Ranking, lexical_top: float | None = None) -> Scored:
-    """Compute every component for the fetched postings; `bm25` holds their BM25 scores in fetch order.
-
-    `lexical_top` is the best BM25 of any allowed posting (default: the best among these).
+    `have` holds, per posting, the summed weight x similarity of the tags the candidate has.
     """
+    return np.divide(have, fetched.tag_total, out=np.zeros(len(fetched)), where=fetched.tag_total > 0)
+
+
+def role_scores(pointed: np.ndarray, fetched: Fetched) -> np.ndarray:
+    """How strongly the candidate points to the role families the posting's title names (mean over them).
+
+    `pointed` holds, per posting, the summed strength of the candidate's pointers to its title's families.
+    """
+    return np.divide(pointed, fetched.families, out=np.zeros(len(fetched)), where=fetched.families > 0)
+
+
+def score(prepared: PreparedQuery, fetched: Fetched, evidence: Evidence, weights: Weights, ranking: Ranking) -> Scored:
+    """Compute every component for the fetched postings from their vectors and the query's `evidence`."""
     semantic, best_row = dense_scores(prepared.vectors, fetched, ranking)
     title = np.clip((prepared.headline @ fetched.titles.T)[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
     head = np.clip((prepared.whole @ fetched.heads.T)[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
-    top = lexical_top if lexical_top is not None else (float(bm25.max()) if len(bm25) else 0.0)
-    lexical = bm25 / top if top > 0 else np.zeros(len(fetched), dtype=np.float64)
+    top = evidence.lexical_top
+    lexical = evidence.bm25 / top if top > 0 else np.zeros(len(fetched), dtype=np.float64)
     parts = {"semantic": semantic, "head": head, "title": title, "lexical": lexical,
-             "skills": skill_scores(prepared, fetched, vocab), "role": role_scores(prepared.families, fetched)}
+             "skills": skill_scores(evidence.tags, fetched), "role": role_scores(evidence.families, fetched)}
     return Scored({k: np.asarray(v, dtype=np.float64) for k, v in parts.items()}, best_row, weights)

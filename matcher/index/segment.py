@@ -154,11 +154,20 @@ def write_segment(root: Path, docs: Sequence[IndexDoc], tag_vectors: dict[str, n
 
 @dataclass(frozen=True)
 class StoredDoc:
-    """A posting's stored fields: the posting, its canonical tags and its passages."""
+    """A posting's stored fields: the posting, its canonical tags and its passage spans."""
 
     posting: Posting
     tags: tuple[str, ...]
-    passages: tuple[Passage, ...]
+    spans: tuple[tuple[int, int, str], ...]
+
+    def passage(self, i: int) -> Passage:
+        """Passage `i` (clamped to the posting's passages), its text cleaned of Markdown."""
+        start, end, kind = self.spans[min(max(i, 0), len(self.spans) - 1)]
+        return Passage(clean(self.posting.body[start:end]) or self.posting.title, start, end, kind)
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return tuple(self.passage(i) for i in range(len(self.spans)))
 
 
 class Segment:
@@ -171,7 +180,8 @@ class Segment:
             meta = json.loads((self.folder / "segment.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
                 raise IndexDamaged(f"segment {self.folder} has format {meta.get('format')}, expected {FORMAT}")
-            blob = np.memmap(self.folder / "arrays.bin", dtype=np.uint8, mode="r") \
+            # A plain ndarray over the mapped file: slicing a np.memmap costs a Python-level hook per access.
+            blob = np.asarray(np.memmap(self.folder / "arrays.bin", dtype=np.uint8, mode="r")) \
                 if (self.folder / "arrays.bin").stat().st_size else np.zeros(0, np.uint8)
             arrays = {key: _view(blob, dtype, shape, offset) for key, (dtype, shape, offset) in meta["arrays"].items()}
             with (self.folder / "docs.jsonl").open("rb") as fh:
@@ -239,8 +249,7 @@ class Segment:
             posting = Posting.from_dict(data["posting"])
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexDamaged(f"segment {self.folder}: stored posting {doc} cannot be read ({exc})") from None
-        passages = tuple(Passage(clean(posting.body[s:e]) or posting.title, s, e, kind) for s, e, kind in data["passages"])
-        return StoredDoc(posting, tuple(data["tags"]), passages)
+        return StoredDoc(posting, tuple(data["tags"]), tuple((int(s), int(e), str(k)) for s, e, k in data["passages"]))
 
     def passage_rows(self, doc: int) -> tuple[int, int]:
         return int(self.passage_offsets[doc]), int(self.passage_offsets[doc + 1])
@@ -270,6 +279,15 @@ class _Lists:
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
 
     @cached_property
+    def index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    def sums(self, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """For each of `docs`, the sum of `weights[id]` over its names' ids."""
+        rows, owner = ranges(self.offsets, docs)
+        return np.bincount(owner, weights[self.ids[rows]], minlength=len(docs)) if len(rows) else np.zeros(len(docs))
+
+    @cached_property
     def inverted(self) -> dict[str, np.ndarray]:
         """name -> sorted local docs carrying it."""
         order = np.argsort(self.ids, kind="stable")
@@ -277,3 +295,12 @@ class _Lists:
         cuts = np.flatnonzero(np.diff(ids)) + 1
         return {self.names[int(i[0])]: o for i, o in zip(np.split(ids, cuts), np.split(owners, cuts), strict=True)
                 if len(i)}
+
+
+def ranges(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows offsets[d]:offsets[d+1] of every doc in `docs`, concatenated, and for each row its position in `docs`."""
+    starts = offsets[docs]
+    lengths = offsets[docs + 1] - starts
+    owner = np.repeat(np.arange(len(docs)), lengths)
+    run_starts = np.cumsum(lengths) - lengths
+    return np.repeat(starts - run_starts, lengths) + np.arange(int(lengths.sum())), owner

@@ -17,7 +17,7 @@ import numpy as np
 from matcher.config import IndexShape
 from matcher.filters import Filters
 from matcher.index.manifest import Manifest
-from matcher.index.segment import NO_TIME, Segment, StoredDoc
+from matcher.index.segment import NO_TIME, Segment, StoredDoc, ranges
 from matcher.skills import Vocabulary
 from matcher.skills.catalog import CATALOG
 
@@ -26,7 +26,7 @@ Ref = tuple[int, int]
 
 @dataclass
 class Fetched:
-    """What scoring needs for a set of postings, in the order asked: vectors, tags, families, lexical scores."""
+    """What scoring needs for a set of postings, in the order asked: vectors and what their tags weigh."""
 
     refs: list[Ref]
     posting_ids: list[str]
@@ -35,8 +35,8 @@ class Fetched:
     kinds: np.ndarray  # (rows,) passage kind codes (segment.KINDS)
     heads: np.ndarray  # (n, dim)
     titles: np.ndarray  # (n, dim)
-    tags: list[list[str]]
-    families: list[list[str]]
+    tag_total: np.ndarray  # (n,) summed informativeness of each posting's tags
+    families: np.ndarray  # (n,) number of role families each posting's title names
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -225,31 +225,65 @@ class View:
         return [ref for _, _, ref in sorted(cands)[:n]]
 
     # -- fetching ---------------------------------------------------------------------------------------------
+    def _groups(self, refs: Sequence[Ref]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """segment -> (positions in `refs`, local docs), for vectorised reads per segment."""
+        groups: dict[int, list[int]] = {}
+        for i, (s, _) in enumerate(refs):
+            groups.setdefault(s, []).append(i)
+        return {s: (np.asarray(pos, dtype=np.int64), np.asarray([refs[i][1] for i in pos], dtype=np.int64))
+                for s, pos in groups.items()}
+
+    def _weights(self, s: int, part: str, weights: Mapping[str, float] | None) -> np.ndarray:
+        """Per local name id of segment `s` (tags or families): its weight (`None`: each tag's informativeness)."""
+        lists = self.segments[s].tag_lists if part == "tag" else self.segments[s].family_lists
+        if weights is None:
+            return self._tag_weights[s]
+        out = np.zeros(len(lists.names), dtype=np.float64)
+        for name, w in weights.items():
+            i = lists.index.get(name)
+            if i is not None:
+                out[i] = w
+        return out
+
+    @cached_property
+    def _tag_weights(self) -> list[np.ndarray]:
+        weight = self.vocab.weight
+        return [np.asarray([weight(t) for t in seg.tag_lists.names], dtype=np.float64) for seg in self.segments]
+
+    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
+        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`)."""
+        out = np.zeros(len(refs), dtype=np.float64)
+        for s, (positions, docs) in self._groups(refs).items():
+            seg = self.segments[s]
+            lists = seg.tag_lists if part == "tag" else seg.family_lists
+            out[positions] = lists.sums(docs, self._weights(s, part, weights))
+        return out
+
     def fetch(self, refs: Sequence[Ref]) -> Fetched:
-        """Vectors, tags and families of `refs`, in that order (only these postings are read)."""
+        """Vectors and tag weights of `refs`, in that order (only these postings are read)."""
         dim = self.manifest.dimension
-        counts = [int(np.diff(self.segments[s].passage_offsets[d:d + 2])[0]) for s, d in refs]
+        groups = self._groups(refs)
+        counts = np.zeros(len(refs), dtype=np.int64)
+        families = np.zeros(len(refs), dtype=np.float64)
+        for s, (positions, docs) in groups.items():
+            seg = self.segments[s]
+            counts[positions] = seg.passage_offsets[docs + 1] - seg.passage_offsets[docs]
+            families[positions] = seg.family_lists.offsets[docs + 1] - seg.family_lists.offsets[docs]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         passages = np.empty((int(offsets[-1]), dim), dtype=np.float32)
         kinds = np.empty(int(offsets[-1]), dtype=np.int64)
         heads = np.empty((len(refs), dim), dtype=np.float32)
         titles = np.empty((len(refs), dim), dtype=np.float32)
-        by_segment: dict[int, list[int]] = {}
-        for i, (s, _) in enumerate(refs):
-            by_segment.setdefault(s, []).append(i)
-        for s, positions in by_segment.items():
+        for s, (positions, docs) in groups.items():
             seg = self.segments[s]
-            docs = np.asarray([refs[i][1] for i in positions], dtype=np.int64)
             heads[positions] = seg.heads[docs]
             titles[positions] = seg.titles[docs]
-            starts, ends = seg.passage_offsets[docs], seg.passage_offsets[docs + 1]
-            src = np.concatenate([np.arange(a, e) for a, e in zip(starts, ends, strict=True)]) if len(docs) else []
-            dst = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in positions])
+            src, _ = ranges(seg.passage_offsets, docs)
+            dst, _ = ranges(offsets, positions)
             passages[dst] = seg.passages[src]
             kinds[dst] = seg.passage_kinds[src]
         return Fetched(list(refs), [self.segments[s].ids[d] for s, d in refs], offsets, passages, kinds, heads, titles,
-                       [self.segments[s].tag_lists.of(d) for s, d in refs],
-                       [self.segments[s].family_lists.of(d) for s, d in refs])
+                       self.sums(refs, "tag"), families)
 
     def stored(self, ref: Ref) -> StoredDoc:
         s, d = ref
