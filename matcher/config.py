@@ -126,3 +126,7 @@ class MatcherConfig:
     shape: IndexShape = IndexShape()
     ranking: Ranking = Ranking()
     segments: SegmentPolicy = SegmentPolicy()
+
+
+DEFAULT_SHAPE = IndexShape()
+DEFAULT_POLICY = SegmentPolicy()

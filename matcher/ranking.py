@@ -35,7 +35,7 @@ class Ranked:
     examined: int
 
 
-def _bm25_all(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> list[np.ndarray]:
+def bm25_all(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> list[np.ndarray]:
     terms = Counter(tokenize([prepared.lexical], config.shape.stopwords)[0])
     return view.bm25(terms, masks)
 
@@ -54,11 +54,12 @@ def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], b
     tag_weights = _informative_weights(prepared, view, r.min_informative)
     if tag_weights:
         refs.update(view.top(view.with_tags(tag_weights, masks), r.candidate_tags))
-    return sorted(refs, key=lambda ref: view.segments[ref[0]].ids[ref[1]])
+    return sorted(refs, key=view.posting_id)
 
 
-def _scored(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
+def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
             config: MatcherConfig) -> tuple[Fetched, Scored]:
+    """Fetch `refs` and compute every component (BM25 arrays from `View.bm25` over the allowed postings)."""
     fetched = view.fetch(refs)
     weight = view.vocab.weight
     evidence = Evidence(
@@ -74,9 +75,9 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
           calibration: Calibration | None) -> Ranked:
     """The top `k` postings for a prepared query under `filters`."""
     masks = view.allowed(filters)
-    bm25 = _bm25_all(view, prepared, masks, config)
+    bm25 = bm25_all(view, prepared, masks, config)
     refs = retrieve(view, prepared, masks, bm25, config)
-    fetched, scored = _scored(view, prepared, refs, bm25, config)
+    fetched, scored = score_refs(view, prepared, refs, bm25, config)
     total = scored.total()
     order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
@@ -88,9 +89,9 @@ def score_pairs(view: View, prepared: PreparedQuery, posting_ids: Sequence[str],
                 calibration: Calibration | None) -> list[MatchResult]:
     """Results for exactly `posting_ids`, in order: the scores `match` gives them with archived postings included."""
     masks = view.allowed(Filters(include_archived=True))
-    bm25 = _bm25_all(view, prepared, masks, config)
+    bm25 = bm25_all(view, prepared, masks, config)
     refs = [view.where[pid] for pid in posting_ids]
-    fetched, scored = _scored(view, prepared, refs, bm25, config)
+    fetched, scored = score_refs(view, prepared, refs, bm25, config)
     return [build_result(view, prepared, fetched, scored, i, config, calibration) for i in range(len(refs))]
 
 
@@ -139,7 +140,7 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     profile = _profile(source, config)
     refs = view.dense_hits(profile, config.ranking.candidate_passages, masks, config.segments.ann_nprobe)
     refs.update(view.top(view.with_tags({t: vocab.weight(t) for t in mine}, masks), config.ranking.candidate_tags))
-    ordered = sorted(refs, key=lambda ref: view.segments[ref[0]].ids[ref[1]])
+    ordered = sorted(refs, key=view.posting_id)
     fetched = view.fetch(ordered)
     semantic, best_row = dense_scores(profile, fetched, config.ranking)
     title = np.clip(fetched.titles @ source.titles[0], 0.0, 1.0) if len(fetched) else np.zeros(0)

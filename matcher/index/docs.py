@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from matcher.config import IndexShape
+from matcher.config import DEFAULT_SHAPE, IndexShape
 from matcher.embed import Embedder
 from matcher.passages import Passage, split_passages
 from matcher.postings import Posting
@@ -24,7 +24,7 @@ from matcher.skills.vocab import Vocabulary, default_vocabulary
 ENCODE_CHUNK = 128
 
 
-def head_document(posting: Posting, shape: IndexShape = IndexShape()) -> str:
+def head_document(posting: Posting, shape: IndexShape = DEFAULT_SHAPE) -> str:
     """The text embedded as the posting's head: what a reader sees first (title, summary, start of the body)."""
     return "\n".join(part for part in (posting.title, posting.summary, posting.body[:shape.head_body_chars]) if part)
 
@@ -84,7 +84,7 @@ class IndexDoc:
         return self.prepared.posting
 
 
-def prepare(posting: Posting, shape: IndexShape = IndexShape()) -> Prepared:
+def prepare(posting: Posting, shape: IndexShape = DEFAULT_SHAPE) -> Prepared:
     """Cut, tag and tokenise one posting (no model)."""
     passages = tuple(split_passages(posting.body, target=shape.passage_chars)) or (Passage(posting.title, 0, 0, "intro"),)
     tokens = tokenize([lexical_text(posting)], shape.stopwords)[0]
@@ -102,7 +102,7 @@ def _encode(embedder: Embedder, texts: list[str], desc: str, progress: bool) -> 
     return np.concatenate(chunks) if chunks else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
-def embed(prepared: Sequence[Prepared], embedder: Embedder, shape: IndexShape = IndexShape(),
+def embed(prepared: Sequence[Prepared], embedder: Embedder, shape: IndexShape = DEFAULT_SHAPE,
           progress: bool = False) -> list[IndexDoc]:
     """Embed passages, heads and titles of `prepared` postings (the whole cost of indexing)."""
     texts = [passage_document(p.posting.title, x) for p in prepared for x in p.passages]

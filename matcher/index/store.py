@@ -28,7 +28,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: writers are serialised within one process only
     fcntl = None  # type: ignore[assignment]
 
-from matcher.config import IndexShape, SegmentPolicy
+from matcher.config import DEFAULT_POLICY, DEFAULT_SHAPE, IndexShape, SegmentPolicy
 from matcher.errors import IndexBusy, IndexDamaged, IndexMissing
 from matcher.index import manifest as manifests
 from matcher.index.docs import IndexDoc
@@ -58,7 +58,7 @@ class SegmentStore:
     """Segments in a folder, committed through a manifest. Thread-safe; several processes may share the folder."""
 
     def __init__(self, root: Path, *, model_id: str, model_hash: str, dimension: int | None,
-                 shape: IndexShape = IndexShape(), policy: SegmentPolicy = SegmentPolicy()) -> None:
+                 shape: IndexShape = DEFAULT_SHAPE, policy: SegmentPolicy = DEFAULT_POLICY) -> None:
         self.root = Path(root)
         self.model_id, self.model_hash, self.dimension = model_id, model_hash, dimension
         self.shape, self.policy = shape, policy
@@ -285,3 +285,28 @@ def _ivf(docs: Sequence[IndexDoc], policy: SegmentPolicy) -> object:
 def is_writable(root: Path) -> bool:
     target = root if root.exists() else root.parent
     return os.access(target, os.W_OK)
+
+
+class FaissFlat:
+    """Every live passage of a view in one FAISS IndexFlatIP (ids = row numbers): a baseline for benchmarks."""
+
+    def __init__(self, index: object, owners: list[str]) -> None:
+        self.index = index
+        self.owners = owners
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    @classmethod
+    def of(cls, view: View) -> FaissFlat:
+        import faiss
+
+        refs = sorted(view.where.values())
+        fetched = view.fetch(refs)
+        index = faiss.IndexFlatIP(view.manifest.dimension)
+        index.add(np.ascontiguousarray(fetched.passages))
+        owners = [fetched.posting_ids[i] for i in np.repeat(np.arange(len(refs)), np.diff(fetched.offsets))]
+        return cls(index, owners)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]

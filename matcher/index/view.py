@@ -285,6 +285,9 @@ class View:
         return Fetched(list(refs), [self.segments[s].ids[d] for s, d in refs], offsets, passages, kinds, heads, titles,
                        self.sums(refs, "tag"), families)
 
+    def posting_id(self, ref: Ref) -> str:
+        return self.segments[ref[0]].ids[ref[1]]
+
     def stored(self, ref: Ref) -> StoredDoc:
         s, d = ref
         return self.segments[s].stored(d)
