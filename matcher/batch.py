@@ -12,11 +12,12 @@ from matcher.filters import Filters
 from matcher.limits import check_candidate_size
 from matcher.query import Candidate
 
-LINE_KEYS = {"id", "text", "skills", "filters"}
+LINE_KEYS = {"id", "text", "skills", "filters", "blind"}
 
 
-def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[str, Candidate, Filters]:
-    """Validate one input line: `{"id": str, "text"?: str, "skills"?: [str], "filters"?: {...}}`."""
+def parse_line(raw: str | bytes, number: int, include_archived: bool,
+               blind: bool = True) -> tuple[str, Candidate, Filters]:
+    """Validate one input line: `{"id": str, "text"?: str, "skills"?: [str], "filters"?: {...}, "blind"?: bool}`."""
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -28,12 +29,15 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[s
         raise InvalidInput(f"line {number}: 'id' must be a non-empty string")
     unknown = sorted(set(data) - LINE_KEYS)
     if unknown:
-        raise InvalidInput(f"line {number}: unknown key(s) {', '.join(unknown)}; valid: id, text, skills, filters")
+        raise InvalidInput(f"line {number}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(sorted(LINE_KEYS))}")
     text, skills = data.get("text"), data.get("skills") or []
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"line {number}: 'text' must be a string")
     if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
         raise InvalidInput(f"line {number}: 'skills' must be a list of strings")
+    blind = data.get("blind", blind)
+    if not isinstance(blind, bool):
+        raise InvalidInput(f"line {number}: 'blind' must be true or false")
     try:
         check_candidate_size(text, skills)
     except InvalidInput as exc:
@@ -42,7 +46,11 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool) -> tuple[s
     if raw_filters is None:
         raise InvalidInput(f"line {number}: 'filters' must be an object")
     raw_filters.setdefault("include_archived", include_archived)
-    return line_id, Candidate(text, tuple(skills)), Filters.from_mapping(raw_filters)
+    try:
+        candidate = Candidate(text, tuple(skills), blind)
+    except InvalidInput as exc:
+        raise InvalidInput(f"line {number}: {exc.message}") from None
+    return line_id, candidate, Filters.from_mapping(raw_filters)
 
 
 def _line_id(raw: str | bytes) -> str | None:
@@ -53,15 +61,23 @@ def _line_id(raw: str | bytes) -> str | None:
         return None
 
 
+def failed_line(line_id: str | None, number: int, exc: MatcherError) -> dict[str, Any]:
+    """A failed line, in the one shape `matcher batch` and `POST /v1/score` share:
+    `{"id", "error": {code, message, status, details: {line, ...}}}` (lines count from 1)."""
+    return {"id": line_id, "error": exc.to_dict(line=number)}
+
+
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
-              include_archived: bool = False) -> Iterator[dict[str, Any]]:
-    """Yield one output object per non-blank input line, in input order; a bad line yields an error object."""
+              include_archived: bool = False, blind: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield one output object per non-blank input line, in input order; a bad line yields an error object.
+
+    Each output line: `{"id", "results", "candidates_examined", "blinded", "provenance"}` (`Matcher.match_response`).
+    """
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            line_id, candidate, filters = parse_line(raw, number, include_archived)
-            results = next(matcher.match_many([candidate], k=k, filters=filters))
-            yield {"id": line_id, "results": [r.to_dict() for r in results]}
+            line_id, candidate, filters = parse_line(raw, number, include_archived, blind)
+            yield {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
         except MatcherError as exc:
-            yield {"id": _line_id(raw), "error": {"code": exc.code, "message": exc.message, "line": number}}
+            yield failed_line(_line_id(raw), number, exc)

@@ -13,12 +13,17 @@ from matcher import limits
 from matcher.config import DEFAULT_INDEX_DIR
 from matcher.errors import MatcherError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Semantic job search and candidate matching.")
+# Plain (not rich) rendering, so a usage error is click's one `Error: ...` line rather than a boxed panel.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="Semantic job search and candidate matching.")
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.", envvar="MATCHER_INDEX_DIR")]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model: packaged name, folder path or hub id.")]
 KOpt = Annotated[int, typer.Option("-k", "--k", min=1, max=limits.MAX_K, help="Number of results.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+BlindOpt = Annotated[bool, typer.Option(
+    "--blind/--no-blind", help="Remove names, contact details and protected attributes (age, gender, nationality, "
+                               "family status, religion, ...) from the CV before ranking. On by default.")]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -26,17 +31,43 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _check_index_dir(index: Path) -> None:
+    """An --index that cannot be a folder fails here, in one line, before the model loads."""
+    if index.exists() and not index.is_dir():
+        fail(f"--index {index} is a file; give a folder (it is created if missing)")
+    if index.is_dir() and not index.exists():  # pragma: no cover - defensive
+        fail(f"--index {index} cannot be read")
+
+
+def _check_writable(index: Path) -> None:
+    """Writes go into `index` (or create it): refuse early when that cannot happen."""
+    import os
+
+    _check_index_dir(index)
+    existing = next((p for p in (index, *index.parents) if p.exists()), Path("."))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        fail(f"cannot write the index at {index}: {existing} is not writable (check its permissions or pick "
+             "another --index)")
+
+
 def _open(index: Path, model: str | None, must_exist: bool = True) -> Any:
     from matcher.engine import Matcher
 
+    _check_index_dir(index)
+    if must_exist and not index.exists():
+        fail(f"no index at {index}: the folder does not exist; build one with `matcher index PATHS --index {index}`")
     return Matcher.load(index, model=model) if must_exist else Matcher.open(index, model=model)
 
 
 def _run(fn: Any) -> Any:
+    """Run a library call; its errors (and the file system's) become one line on stderr and a non-zero exit."""
     try:
         return fn()
     except MatcherError as exc:
         fail(exc.message, 2 if exc.status >= 500 else 1)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}", 2)
 
 
 def _table(rows: list[dict[str, Any]], explain: bool) -> None:
@@ -77,13 +108,14 @@ def index(
     Postings already in the index but not under PATHS are kept (and counted) unless --prune is given.
     """
     sources = paths or [Path("seeds")]
+    _check_writable(index)
     matcher = _run(lambda: _open(index, model, must_exist=False))
     if batch_size:
         from dataclasses import replace
 
         matcher.config = replace(matcher.config, segments=replace(matcher.config.segments, batch_postings=batch_size))
-    report = _run(lambda: matcher.index(sources, strict=strict, progress=not quiet, prune=prune,
-                                        allow_empty=allow_empty))
+    report = _run(lambda: _index(matcher, sources, strict=strict, progress=not quiet, prune=prune,
+                                 allow_empty=allow_empty))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
@@ -110,6 +142,13 @@ def upgrade(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None,
     matcher = _run(lambda: _open(index, model, must_exist=False))
     count = _run(lambda: convert(index, matcher.store, matcher.config, progress=not quiet))
     typer.echo(f"upgraded {index}: {count} postings, version {matcher.version}")
+
+
+def _index(matcher: Any, sources: list[Path], **options: Any) -> Any:
+    from matcher.errors import index_writes
+
+    with index_writes(matcher.index_dir):
+        return matcher.index(sources, **options)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -150,6 +189,7 @@ def match(
         "--posted-before", "--until", help="Posted before (YYYY-MM-DD or ms since the epoch).")] = None,
     include_archived: Annotated[bool, typer.Option("--include-archived", help="Archived postings too.")] = False,
     explain: Annotated[bool, typer.Option("--explain/--brief", help="Show the matching passage.")] = True,
+    blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
@@ -168,12 +208,14 @@ def match(
     flt = _filters(job_type, company, location, tags_any, tags_all, all_tags, posted_after, posted_before,
                    include_archived)
     matcher = _run(lambda: _open(index, model))
-    results = _run(lambda: matcher.match(text=text, skills=skill_list, k=k, filters=flt))
-    rows = [r.to_dict() for r in results]
+    from matcher.query import Candidate
+
+    response = _run(lambda: matcher.match_response(Candidate(text, tuple(skill_list), blind), k=k, filters=flt))
     if json_out:
-        typer.echo(json.dumps({"results": rows}, ensure_ascii=False))
+        typer.echo(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
-        _table(rows, explain)
+        typer.echo(f"blinded: {response.blinded.summary()}")
+        _table([r.to_dict() for r in response.results], explain)
 
 
 @app.command()
@@ -201,28 +243,43 @@ def batch(
     out: Annotated[Path | None, typer.Option("--out", help="Write results here (default stdout).")] = None,
     k: KOpt = 10,
     include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    allow_errors: Annotated[bool, typer.Option(
+        "--allow-errors", help="Exit 0 even when some lines failed (each still gets its error object).")] = False,
+    blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
-    """Score many candidates: each input line {"id", "text"?, "skills"?, "filters"?} -> {"id", "results"}."""
+    """Score many candidates: each line {"id", "text"?, "skills"?, "filters"?, "blind"?} gives one line
+    {"id", "results", "candidates_examined", "blinded", "provenance"}.
+
+    A line that fails gets {"id", "error": {code, message, status, details: {line}}}; the exit status is then 1
+    unless --allow-errors.
+    """
     from matcher.batch import run_batch
 
+    if str(infile) != "-" and not infile.is_file():
+        fail(f"cannot read {infile}: {'it is a folder' if infile.is_dir() else 'no such file'}")
+    if out is not None and not out.parent.is_dir():
+        fail(f"cannot write {out}: the folder {out.parent} does not exist")
+    if out is not None and out.is_dir():
+        fail(f"cannot write {out}: it is a folder; give a file name")
     matcher = _run(lambda: _open(index, model))
-    try:
-        source = sys.stdin.buffer if str(infile) == "-" else infile.open("rb")
-    except OSError as exc:
-        fail(f"cannot read {infile}: {exc.strerror}")
-    sink = out.open("w", encoding="utf-8") if out else sys.stdout
-    errors = 0
+    source = sys.stdin.buffer if str(infile) == "-" else _run(lambda: infile.open("rb"))
+    sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
+    errors = lines = 0
     with source:
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived):
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind):
+            lines += 1
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()
     if out:
         sink.close()
     if errors:
-        typer.echo(f"{errors} line(s) failed; see their error objects", err=True)
+        typer.echo(f"{'warning' if allow_errors else 'error'}: {errors} of {lines} line(s) failed; "
+                   "see their error objects", err=True)
+        if not allow_errors:
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -242,30 +299,32 @@ def serve(
     model: ModelOpt = None,
 ) -> None:
     """Serve the HTTP API over the index (OpenAPI docs at /docs). Settings come from MATCHER_* variables."""
-    import os
-
-    import uvicorn
-
-    from matcher.api.settings import Settings
-    from matcher.index.manifest import read as read_manifest
-
-    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
-    settings = Settings(**overrides)
-    if not settings.allow_empty_index:
-        _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
+    settings = _settings(index, model)
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
-    options: dict[str, Any] = {"host": host, "port": port, "access_log": False, "log_config": _log_config()}
-    if workers > 1:
-        # Each worker process builds its own app (and loads the index) from the environment.
-        os.environ["MATCHER_INDEX_DIR"] = str(settings.index_dir)
-        if model:
-            os.environ["MATCHER_MODEL"] = model
-        uvicorn.run("matcher.api.app:create_app", factory=True, workers=workers, **options)
-    else:
-        from matcher.api import create_app
+    if not 0 <= port <= 65535:
+        fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
+    _check_index_dir(settings.index_dir)
+    if not settings.allow_empty_index:
+        from matcher.index.manifest import read as read_manifest
 
-        uvicorn.run(create_app(settings=settings), **options)
+        _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
+    from matcher.api.serve import run
+
+    _run(lambda: run(settings, host, port, workers, model, _log_config()))
+
+
+def _settings(index: Path, model: str | None) -> Any:
+    """The service settings from MATCHER_* and the options; a bad value is one line naming the variable."""
+    from pydantic import ValidationError
+
+    from matcher.api.settings import Settings, describe_error
+
+    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        fail(describe_error(exc))
 
 
 def _log_config() -> dict[str, Any]:

@@ -52,7 +52,9 @@ def resolve_model(spec: str | None = None) -> ModelSpec:
 # stamped in each index's manifest and checked on load (an index cut or tokenised differently cannot be served);
 # the `Ranking` values may change between queries; `SegmentPolicy` tunes writes and merges.
 
-RANKING_VERSION = "2026.11-1"  # bump when a change here or in scoring changes scores for the same index
+# The version of the ranking code and its settings (signals, candidate generation, blinding rules). Bump it with
+# any change that can move a ranking, so a response's provenance says which rules produced it.
+RANKING_VERSION = "2026.11.28-segments1"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from matcher.query import Candidate, prepare
 from matcher.ranking import match as rank_match
 from matcher.ranking import score_pairs as rank_pairs
 from matcher.ranking import similar as rank_similar
-from matcher.results import MatchResult, SimilarResult
+from matcher.results import MatchResponse, MatchResult, Provenance, SimilarResult
 
 BuildStats = WriteStats  # the name earlier releases used
 
@@ -206,6 +206,16 @@ class Matcher:
             view = self.view  # one version for the whole query: writers publish new views, never mutate one
             prepared = prepare(candidate, view, self.embedder)
             yield rank_match(view, prepared, k, flt, self.config, self.calibration).results
+
+    def match_response(self, candidate: Candidate, k: int = 10,
+                       filters: Filters | Mapping[str, Any] | None = None) -> MatchResponse:
+        """`match` for a `Candidate`, with what blinding removed and what produced the ranking (`provenance`)."""
+        check_k(k)
+        view = self.view
+        prepared = prepare(candidate, view, self.embedder)
+        ranked = rank_match(view, prepared, k, _filters(filters), self.config, self.calibration)
+        return MatchResponse(ranked.results, ranked.examined, candidate.blinding,
+                             Provenance.of(view.version, self.embedder, self.weights))
 
     def score_pairs(self, candidate: Candidate, posting_ids: Sequence[str]) -> list[MatchResult]:
         """Score `candidate` on exactly `posting_ids`, in that order, with explanations; filters do not apply.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class MatcherError(Exception):
     """Base class: something the caller can act on. `status` maps it to HTTP."""
@@ -13,6 +17,11 @@ class MatcherError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+
+    def to_dict(self, **details: object) -> dict[str, object]:
+        """The error object every surface shows: `{code, message, status, details}` (plus any extra details)."""
+        return {"code": self.code, "message": self.message, "status": self.status,
+                "details": {**self.details, **details}}
 
 
 class InvalidInput(MatcherError):
@@ -69,8 +78,38 @@ class IndexDamaged(MatcherError):
     code = "index_damaged"
 
 
-class IndexBusy(MatcherError):
-    """A write could not be committed (the disk is full or read-only, or the folder is not writable)."""
+
+class IndexWriteFailed(MatcherError):
+    """The file system refused a write (disk full, read-only folder): nothing was published, the previous
+    version stays live. 507 when space ran out, 503 otherwise."""
 
     status = 503
     code = "index_write_failed"
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def write_failure(exc: OSError, index_dir: object) -> IndexWriteFailed:
+    """An OSError from writing the index at `index_dir`, as one clear error."""
+    if exc.errno in _FULL:
+        hint = "the disk is full (or a file-size limit was reached); free space and retry"
+    elif exc.errno in _READ_ONLY:
+        hint = "the index folder is read-only for this process; reads go on, writes need write access"
+    else:
+        hint = "check the folder and retry"
+    error = IndexWriteFailed(f"cannot write the index at {index_dir}: {exc.strerror or exc}; {hint}. "
+                             "Nothing was changed: the previous version is still live.",
+                             details={"errno": errno.errorcode.get(exc.errno or 0, "")})
+    error.status = 507 if exc.errno in _FULL else 503
+    return error
+
+
+@contextmanager
+def index_writes(index_dir: object) -> Iterator[None]:
+    """Turn the file system's refusal of an index write into `IndexWriteFailed` (for the CLI and the API)."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_failure(exc, index_dir) from None

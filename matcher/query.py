@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -12,7 +12,8 @@ from matcher.config import Ranking
 from matcher.embed import Embedder
 from matcher.errors import InvalidInput
 from matcher.passages import split_query
-from matcher.results import TagMatch
+from matcher.privacy import blind_text
+from matcher.results import Blinding, TagMatch
 from matcher.skills import Vocabulary, candidate_skills, extract_skills, text_families
 
 _RANKING = Ranking()
@@ -23,14 +24,24 @@ SEMANTIC_TAG_NEIGHBOURS = _RANKING.semantic_tag_neighbours
 
 @dataclass(frozen=True)
 class Candidate:
-    """What a candidate brings: free text, a skills list, or both."""
+    """What a candidate brings: free text, a skills list, or both.
+
+    With `blind` (the default) the text is blinded as the candidate is made: names, contact details and protected
+    attributes are removed (`matcher.privacy`), so nothing downstream ever sees them; `blinding` says what went.
+    """
 
     text: str | None = None
     skills: tuple[str, ...] = ()
+    blind: bool = True
+    blinding: Blinding = field(default=Blinding(False), init=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (self.text and self.text.strip()) and not any(s.strip() for s in self.skills):
             raise InvalidInput("give a CV or profile as text, a skills list, or both; both were empty")
+        if self.blind:
+            text, blinding = blind_text(self.text, self.skills)
+            object.__setattr__(self, "text", text)  # the unblinded text is not kept
+            object.__setattr__(self, "blinding", blinding)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class PreparedQuery:
     families: dict[str, float]  # role families the candidate's text and skills point to, 0..1
     whole: np.ndarray  # (1, dim) the whole candidate as one text (the model reads its first 256 word pieces)
     has_text: bool = False  # the candidate gave text (a CV or profile), not only a skills list
+    blinding: Blinding = Blinding(False)  # what blinding removed from the candidate's text (kinds and counts)
 
 
 _LETTERS = re.compile(r"[A-Za-z]{3,}")
@@ -123,4 +135,5 @@ def prepare(candidate: Candidate, snapshot: TagSource, embedder: Embedder) -> Pr
     family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
     families = text_families(family_text, vocab)
     has_text = bool(candidate.text and candidate.text.strip())
-    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole, has_text)
+    return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole, has_text,
+                         candidate.blinding)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from matcher.api import Settings, create_app
 from matcher.cli import app as cli
 from matcher.engine import Matcher
+from matcher.query import Candidate
 from tests.conftest import ROOT
 
 KEY = "test-key-123"
@@ -119,7 +120,10 @@ def test_match_returns_the_library_results(client: TestClient, read_matcher: Mat
     response = client.post("/v1/match", json={"skills": SKILLS, "k": 5})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"results", "candidates_examined", "took_ms"}
+    assert set(body) == {"results", "candidates_examined", "blinded", "provenance", "took_ms"}
+    assert body["blinded"] == {"enabled": True, "removed": {}}  # a skills list alone: nothing to remove
+    assert body["provenance"] == read_matcher.match_response(Candidate(None, tuple(SKILLS)), k=5).provenance.to_dict()
+    assert body["provenance"]["index_version"] == read_matcher.version and body["provenance"]["weights"]
     assert body["results"] and all(set(r) == RESULT_KEYS for r in body["results"])
     expected = [r.to_dict() for r in read_matcher.match(skills=SKILLS, k=5)]
     assert body["results"] == expected
@@ -171,7 +175,8 @@ def test_score_top_k_json_and_ndjson(client: TestClient, read_matcher: Matcher) 
     streamed = client.post("/v1/score", json=request, headers={"Accept": "application/x-ndjson"})
     assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in streamed.text.splitlines()]
-    assert lines == body["results"]
+    assert [{k: v for k, v in line.items() if k != "provenance"} for line in lines] == body["results"]
+    assert all(line["provenance"] == body["provenance"] for line in lines)
 
 
 def test_score_pairs_with_explanations(client: TestClient, read_matcher: Matcher) -> None:
@@ -241,7 +246,7 @@ def test_default_limits_match_the_issue() -> None:
 def test_500_is_canonical_and_logs_no_input(seed_index: Path, read_matcher: Matcher,
                                             caplog: pytest.LogCaptureFixture) -> None:
     class Broken(Matcher):
-        def match_with_stats(self, *args: Any, **kwargs: Any) -> Any:
+        def match_response(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError(f"boom {args}")
 
     broken = Broken.load(seed_index, embedder=read_matcher.embedder)
@@ -380,6 +385,47 @@ def test_cv_text_and_skills_stay_out_of_logs_and_disk(writer: TestClient, writab
 
 
 # -- parity ----------------------------------------------------------------------------------------------
+PERSONAL = ("Maria Gonzalez\nFemale, 52 years old, Mexican citizen, married with three children\n"
+            "Email: maria@example.com  Phone: +1 415 555 0199\n")
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_blinding_and_provenance_agree_across_library_cli_and_http(client: TestClient, read_matcher: Matcher,
+                                                                   seed_index: Path, blind: bool) -> None:
+    library = read_matcher.match_response(Candidate(PERSONAL + CV, tuple(SKILLS), blind), k=5).to_dict()
+    flag = ["--blind"] if blind else ["--no-blind"]
+    out = CliRunner().invoke(cli, ["match", "--text", PERSONAL + CV, "--skills", ",".join(SKILLS), "-k", "5", "--json",
+                                   "--index", str(seed_index), *flag])
+    assert out.exit_code == 0, out.output
+    from_cli = json.loads(out.stdout)
+    from_http = client.post("/v1/match", json={"text": PERSONAL + CV, "skills": SKILLS, "k": 5, "blind": blind}).json()
+    from_http.pop("took_ms")
+    assert library == from_cli == from_http
+    removed = library["blinded"]["removed"]
+    if blind:
+        assert removed == {"name": 1, "email": 1, "phone": 1, "age": 1, "gender": 1, "nationality": 1, "family": 1}
+        for secret in ("Maria", "Gonzalez", "maria@", "555 0199", "Mexican"):
+            assert secret not in out.stdout and secret not in json.dumps(from_http)
+    else:
+        assert library["blinded"] == {"enabled": False, "removed": {}}
+    table = CliRunner().invoke(cli, ["match", "--text", PERSONAL + CV, "-k", "2", "--index", str(seed_index), *flag])
+    assert table.stdout.splitlines()[0] == ("blinded: name 1, email 1, phone 1, age 1, gender 1, nationality 1, family 1"
+                                            if blind else "blinded: off")
+
+
+def test_score_reports_blinding_per_candidate(client: TestClient, read_matcher: Matcher) -> None:
+    body = {"candidates": [{"id": "a", "text": PERSONAL + CV}, {"id": "b", "skills": SKILLS}], "k": 3}
+    answer = client.post("/v1/score", json=body).json()
+    assert [c["blinded"]["removed"] for c in answer["results"]] == [
+        {"name": 1, "email": 1, "phone": 1, "age": 1, "gender": 1, "nationality": 1, "family": 1}, {}]
+    assert answer["provenance"]["index_version"] == read_matcher.version
+    off = client.post("/v1/score", json={**body, "blind": False}).json()
+    assert [c["blinded"] for c in off["results"]] == [{"enabled": False, "removed": {}}] * 2
+    lines = client.post("/v1/score", json=body, headers={"accept": "application/x-ndjson"}).text.splitlines()
+    assert [json.loads(line)["blinded"] for line in lines] == [c["blinded"] for c in answer["results"]]
+    assert all(json.loads(line)["provenance"] == answer["provenance"] for line in lines)
+
+
 def test_library_cli_and_http_agree(client: TestClient, read_matcher: Matcher, seed_index: Path) -> None:
     library = [(r.posting_id, r.score) for r in read_matcher.match(text=CV, skills=SKILLS, k=5)]
     out = CliRunner().invoke(cli, ["match", "--text", CV, "--skills", ",".join(SKILLS), "-k", "5", "--json",

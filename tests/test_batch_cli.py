@@ -29,10 +29,26 @@ def test_batch_keeps_order_and_reports_bad_lines(seed_matcher: Matcher) -> None:
     assert len(rows[0]["results"]) == 3 and len(rows[2]["results"]) == 3
     assert rows[0]["results"] == [r.to_dict() for r in seed_matcher.match(skills=["golang", "postgres"], k=3)]
     assert all(seed_matcher.get(r["posting_id"]).job_type == "other" for r in rows[2]["results"])
-    assert rows[1]["error"]["line"] == 2 and "invalid JSON" in rows[1]["error"]["message"]
+    assert rows[1]["error"]["details"]["line"] == 2 and "invalid JSON" in rows[1]["error"]["message"]
+    assert set(rows[1]["error"]) == {"code", "message", "status", "details"}  # the shape POST /v1/score streams
     assert "list of strings" in rows[3]["error"]["message"]
     assert "unknown key(s) colour" in rows[4]["error"]["message"]
     assert "text" in rows[5]["error"]["message"]
+
+
+def test_batch_lines_carry_blinding_and_provenance(seed_matcher: Matcher) -> None:
+    text = "Maria Gonzalez\nNationality: Mexican\nBackend engineer: Go, PostgreSQL, Kubernetes."
+    lines = [json.dumps({"id": "on", "text": text}), json.dumps({"id": "off", "text": text, "blind": False}),
+             json.dumps({"id": "bad", "text": text, "blind": "no"}),
+             json.dumps({"id": "only-personal", "text": "Maria Gonzalez\nEmail: maria@example.com"})]
+    on, off, bad, empty = run_batch(seed_matcher, lines, k=3)
+    assert on["blinded"] == {"enabled": True, "removed": {"name": 1, "nationality": 1}}
+    assert off["blinded"] == {"enabled": False, "removed": {}}
+    assert on["provenance"]["index_version"] == seed_matcher.version and on["provenance"] == off["provenance"]
+    assert set(on) == {"id", "results", "candidates_examined", "blinded", "provenance"}
+    assert "'blind' must be true or false" in bad["error"]["message"]
+    assert "after removing personal details" in empty["error"]["message"] and "Maria" not in json.dumps(empty)
+    assert list(run_batch(seed_matcher, lines[:1], k=3, blind=False))[0]["blinded"]["enabled"] is False
 
 
 def test_batch_is_lazy(seed_matcher: Matcher) -> None:
@@ -66,9 +82,12 @@ def test_cli_similar_batch_info(seed_index: Path, tmp_path: Path) -> None:
     infile, outfile = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     infile.write_text(json.dumps({"id": "x", "skills": ["figma"]}) + "\nnope\n")
     out = runner.invoke(app, ["batch", str(infile), "--out", str(outfile), "-k", "2", "--index", str(seed_index)])
-    assert out.exit_code == 0
+    assert out.exit_code == 1 and "error: 1 of 2 line(s) failed" in out.output  # a failed line fails the run
     rows = [json.loads(line) for line in outfile.read_text().splitlines()]
     assert rows[0]["id"] == "x" and len(rows[0]["results"]) == 2 and "error" in rows[1]
+    tolerant = runner.invoke(app, ["batch", str(infile), "--out", str(outfile), "-k", "2", "--allow-errors",
+                                   "--index", str(seed_index)])
+    assert tolerant.exit_code == 0 and "warning: 1 of 2 line(s) failed" in tolerant.output
     info = runner.invoke(app, ["info", "--index", str(seed_index)])
     assert info.exit_code == 0 and json.loads(info.stdout)["manifest"]["dimension"] == 384
 

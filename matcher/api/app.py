@@ -47,6 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.matcher is None:
         app.state.matcher = await run_in_threadpool(load_matcher, app.state.settings)
     yield
+    Metrics.worker_stopped()
 
 
 def create_app(matcher: Matcher | None = None, settings: Settings | None = None) -> FastAPI:

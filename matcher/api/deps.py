@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from matcher.api.errors import Forbidden, Unauthorized
+from matcher.api.errors import Forbidden, Unauthorized, UnsupportedMediaType
 from matcher.engine import Matcher
 from matcher.errors import IndexMissing, MatcherError
 
@@ -35,8 +35,9 @@ class Refresher:
     def due(self) -> bool:
         return self.interval >= 0 and time.monotonic() - self.last >= self.interval
 
-    def check(self, matcher: Matcher) -> None:
-        if not self._lock.acquire(blocking=False):
+    def check(self, matcher: Matcher, *, force: bool = False) -> None:
+        """Reload a version another process published. `force` waits for a check in progress (readiness)."""
+        if not self._lock.acquire(blocking=force):
             return  # another request is checking; serve the loaded version meanwhile
         try:
             self.last = time.monotonic()
@@ -75,6 +76,22 @@ async def require_write_key(request: Request, credentials: Credentials) -> None:
 
 async def require_read_key(request: Request, credentials: Credentials) -> None:
     check_key(request.app.state.settings, credentials, "keyed reads")
+
+
+def is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def media_type(request: Request) -> str:
+    """The request body's media type, lower case, without parameters ('' when none is given)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def require_json(request: Request) -> None:
+    """A JSON endpoint answers 415 to a body in another content type (no header is read as JSON)."""
+    given = media_type(request)
+    if given and not is_json(given):
+        raise UnsupportedMediaType(f"send this request's body as application/json, not {given!r}")
 
 
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from http import HTTPStatus
 from typing import Any
@@ -21,7 +22,8 @@ log = logging.getLogger("matcher.api")
 # Starlette's own HTTP errors (routing, methods) -> our codes.
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-              415: "unsupported_media_type", 422: "invalid_input", 500: "internal_error", 503: "unavailable"}
+              415: "unsupported_media_type", 422: "invalid_input", 500: "internal_error", 503: "unavailable",
+              507: "index_write_failed"}
 
 
 class Unauthorized(MatcherError):
@@ -71,15 +73,20 @@ async def _matcher_error(request: Request, exc: Exception) -> JSONResponse:
     return from_matcher_error(exc)
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method of every route at this path (Starlette's 405 names only the first route's)."""
-    scope = {"type": "http", "path": request.scope["path"], "root_path": request.scope.get("root_path", ""),
-             "method": request.method}
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
-            methods |= set(route.methods)
-    return ", ".join(sorted(methods))
+PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+HEAD_ASKED = "matcher.head"  # scope key: the client sent HEAD, which the middleware answers as a GET
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (probed through the router, so nested routers count too);
+    HEAD wherever GET is, since the middleware answers HEAD as GET without the body."""
+    methods = []
+    for method in PROBED_METHODS:
+        scope = {"type": "http", "path": request.scope["path"], "root_path": request.scope.get("root_path", ""),
+                 "method": method, "headers": []}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            methods.append(method)
+    return methods + (["HEAD"] if "GET" in methods else [])
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -92,20 +99,54 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 404:
         message = f"no endpoint at {request.url.path}; see /docs for the API"
     elif status == 405:
-        headers["Allow"] = _allowed_methods(request)
-        message = f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow'] or 'none'}"
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        method = "HEAD" if request.scope.get(HEAD_ASKED) else request.method
+        message = f"{method} is not allowed on {request.url.path}; use {headers['Allow']}"
     return error_response(status, HTTP_CODES.get(status, "http_error"), message, {}, headers or None)
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc)
+# Parts of a pydantic error location that name a validator or a union branch, not a field the client sent.
+_VALIDATOR_PART = re.compile(r"^(function-(before|after|wrap|plain)|constrained-[a-z]+|lax-or-strict|json-or-python|"
+                             r"nullable|tagged-union|union|literal|chain|default|list|dict|tuple|set|str|int|float|"
+                             r"bool|none)(\[.*\])?$")
+# One message for a field whose several accepted forms all failed (a union): say what is accepted.
+UNION_MESSAGES = {
+    "posted_after": "not a date: give YYYY-MM-DD or ms since the epoch",
+    "posted_before": "not a date: give YYYY-MM-DD or ms since the epoch",
+    "hashtags": "expected a string like '#golang,#aws' or a list of tags",
+}
+
+
+def _field_loc(error: dict[str, Any]) -> str:
+    """'body.filters.posted_after', not 'body.filters.posted_after.function-before[_integral(), constrained-int]'."""
+    parts = list(error.get("loc", ()))
+    last = len(parts) - 1
+    keep = [p for i, p in enumerate(parts)
+            if isinstance(p, int) or (i == last and error.get("type") == "extra_forbidden")
+            or not _VALIDATOR_PART.match(str(p))]
+    return ".".join(str(part) for part in keep)
+
+
+def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Validation errors by the field the client sent: one entry a field, its union alternatives merged."""
+    by_loc: dict[str, list[dict[str, Any]]] = {}
+    for error in raw:
+        by_loc.setdefault(_field_loc(error), []).append(error)
+    merged = []
+    for loc, errors in by_loc.items():
+        if len(errors) == 1:
+            msg = str(errors[0].get("msg", ""))
+        else:
+            msg = UNION_MESSAGES.get(loc.rsplit(".", 1)[-1]) or "; or ".join(dict.fromkeys(str(e.get("msg", ""))
+                                                                                        for e in errors))
+        merged.append({"loc": loc, "msg": msg, "type": str(errors[0].get("type", ""))})
+    return merged
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """422 listing every problem by location; inputs are never echoed (they may hold CV text)."""
+    """422 listing every problem by the field the client sent; inputs are never echoed (they may hold CV text)."""
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": _loc(tuple(e.get("loc", ()))), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-              for e in exc.errors()]
+    errors = field_errors(list(exc.errors()))
     first = errors[0] if errors else {"loc": "body", "msg": "invalid request"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return error_response(422, "invalid_input", f"{first['loc']}: {first['msg']}{more}", {"errors": errors})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from matcher.api.errors import error_body, internal_error
+from matcher.api.errors import HEAD_ASKED, error_body, internal_error
 
 if TYPE_CHECKING:
     from matcher.api.metrics import Metrics
@@ -41,12 +41,17 @@ class ServiceMiddleware:
             return
         started = time.perf_counter()
         sent: dict[str, Any] = {"status": 500, "bytes": 0, "started": False}
+        method = scope["method"]
+        if method == "HEAD":  # answered as the GET it asks about, headers and all, without the body
+            scope = {**scope, "method": "GET", HEAD_ASKED: True}
 
         async def send_counted(message: Message) -> None:
             if message["type"] == "http.response.start":
                 sent["status"], sent["started"] = message["status"], True
             elif message["type"] == "http.response.body":
                 sent["bytes"] += len(message.get("body", b""))
+                if method == "HEAD":
+                    message = {**message, "body": b""}
             await send(message)
 
         received = 0
@@ -66,7 +71,7 @@ class ServiceMiddleware:
                 response = internal_error(exc, _route(scope))
                 await response(scope, receive, send_counted)
         finally:
-            self._record(scope, sent, received, time.perf_counter() - started)
+            self._record(scope, method, sent, received, time.perf_counter() - started)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         """The whole body, refusing early (by Content-Length) or as soon as it passes the limit."""
@@ -88,8 +93,8 @@ class ServiceMiddleware:
                 break
         return b"".join(chunks)
 
-    def _record(self, scope: Scope, sent: dict[str, Any], received: int, seconds: float) -> None:
-        route, method, status = _route(scope), scope["method"], int(sent["status"])
+    def _record(self, scope: Scope, method: str, sent: dict[str, Any], received: int, seconds: float) -> None:
+        route, status = _route(scope), int(sent["status"])
         self.metrics.observe(method, route, status, seconds)
         if self.settings.access_log:
             access.info("%s %s %d %.1fms in=%dB out=%dB", method, route, status, seconds * 1000, received,

@@ -19,10 +19,13 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
         return Health()
 
     @r.get("/readyz", response_model=Ready, responses=responses(500, 503), summary="The index is loaded")
-    async def readyz(request: Request) -> Ready:
+    def readyz(request: Request) -> Ready:
+        # With several workers each holds its own copy: catch up with the folder's live version before answering
+        # (one read of the pointer when nothing moved), so no worker reports a version another already replaced.
         matcher = request.app.state.matcher
         if matcher is None or not matcher.version:
             raise IndexMissing(f"no index loaded from {settings.index_dir}")
+        request.app.state.refresher.check(matcher, force=True)
         return Ready(postings=len(matcher), model=matcher.embedder.model_id, version=matcher.version)
 
     @r.get("/metrics", response_class=Response, summary="Prometheus metrics",

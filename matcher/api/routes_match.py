@@ -10,14 +10,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from matcher.api.deps import MatcherDep, require_read_key
-from matcher.api.errors import error_body, responses
+from matcher.api.deps import MatcherDep, require_json, require_read_key
+from matcher.api.errors import responses
 from matcher.api.schemas import MatchResponse, RequestModels, ScoreResponse
 from matcher.api.settings import Settings
+from matcher.batch import failed_line
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.filters import Filters
 from matcher.query import Candidate
+from matcher.results import Provenance
 
 NDJSON = "application/x-ndjson"
 
@@ -26,8 +28,8 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-def _candidate(body: Any) -> Candidate:
-    return Candidate(body.text, tuple(body.skills or ()))
+def _candidate(item: Any, blind: bool) -> Candidate:
+    return Candidate(item.text, tuple(item.skills or ()), blind)
 
 
 def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, filters: Filters) -> dict:
@@ -35,18 +37,25 @@ def _score_one(matcher: Matcher, body: Any, item: Any, candidate: Candidate, fil
         results = matcher.score_pairs(candidate, body.posting_ids)
         examined = len(results)
     else:
-        results, examined = matcher.match_with_stats(candidate.text, candidate.skills, body.k, filters)
-    return {"id": item.id, "results": [r.to_dict() for r in results], "candidates_examined": examined}
+        response = matcher.match_response(candidate, body.k, filters)
+        results, examined = response.results, response.candidates_examined
+    return {"id": item.id, "results": [r.to_dict() for r in results], "candidates_examined": examined,
+            "blinded": candidate.blinding.to_dict()}
 
 
 def _score_lines(matcher: Matcher, body: Any, candidates: list[Candidate], filters: Filters) -> Iterator[dict]:
     """One object per candidate, in order; an error on one candidate (e.g. a posting deleted meanwhile) is
     reported on its line and the rest go on."""
-    for item, candidate in zip(body.candidates, candidates, strict=True):
+    provenance = _provenance(matcher)
+    for number, (item, candidate) in enumerate(zip(body.candidates, candidates, strict=True), start=1):
         try:
-            yield _score_one(matcher, body, item, candidate, filters)
+            yield {**_score_one(matcher, body, item, candidate, filters), "provenance": provenance}
         except MatcherError as exc:
-            yield {"id": item.id, **error_body(exc.status, exc.code, exc.message, dict(exc.details))}
+            yield failed_line(item.id, number, exc)
+
+
+def _provenance(matcher: Matcher) -> dict:
+    return Provenance.of(matcher.version, matcher.embedder, matcher.weights).to_dict()
 
 
 def _exists(matcher: Matcher, posting_id: str) -> bool:
@@ -73,35 +82,36 @@ def _check_score(matcher: Matcher, body: Any, settings: Settings) -> None:
 def router(settings: Settings, models: RequestModels) -> APIRouter:
     deps = [Depends(require_read_key)] if settings.read_auth else []
     errors = (401, 403) if settings.read_auth else ()
-    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)
+    r = APIRouter(prefix="/v1", tags=["match"], dependencies=[*deps, Depends(require_json)])
 
-    @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 422, 500, 503),
+    @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 415, 422, 500, 503),
             summary="Rank postings for a CV and/or skills")
     def match(body: models.match, matcher: MatcherDep) -> dict:  # type: ignore[name-defined]
         # A plain `def`: ranking is CPU-bound, so it runs in the thread pool and never blocks the event loop.
         started = time.perf_counter()
         filters = Filters.from_mapping(body.filters.to_mapping())
-        results, examined = matcher.match_with_stats(body.text, tuple(body.skills or ()), body.k, filters)
-        return {"results": [x.to_dict() for x in results], "candidates_examined": examined, "took_ms": _ms(started)}
+        response = matcher.match_response(_candidate(body, body.blind), body.k, filters)
+        return {**response.to_dict(), "took_ms": _ms(started)}
 
     @r.post("/score", response_model=ScoreResponse, responses={
         200: {"content": {NDJSON: {"schema": {"type": "string"}}},
               "description": f"JSON, or one JSON object a line when the request says `Accept: {NDJSON}`."},
-        **responses(*errors, 404, 413, 422, 500, 503)},
+        **responses(*errors, 404, 413, 415, 422, 500, 503)},
         summary="Score many candidates: top-k each, or explicit candidate x posting pairs")
     def score(request: Request, body: models.score,  # type: ignore[name-defined]
               matcher: MatcherDep) -> Any:
         started = time.perf_counter()
         filters = Filters.from_mapping(body.filters.to_mapping())
-        candidates = [_candidate(c) for c in body.candidates]
+        candidates = [_candidate(c, body.blind) for c in body.candidates]
         _check_score(matcher, body, settings)
         if NDJSON in request.headers.get("accept", ""):
             lines = _score_lines(matcher, body, candidates, filters)
             return StreamingResponse((json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
                                      media_type=NDJSON)
         pairs = zip(body.candidates, candidates, strict=True)
+        provenance = _provenance(matcher)
         results = [_score_one(matcher, body, item, candidate, filters) for item, candidate in pairs]
-        return {"results": results, "took_ms": _ms(started)}
+        return {"results": results, "provenance": provenance, "took_ms": _ms(started)}
 
     return r
 

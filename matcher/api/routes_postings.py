@@ -11,12 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from matcher.api.deps import MatcherDep, require_read_key, require_write_key
+from matcher.api.deps import MatcherDep, is_json, media_type, require_json, require_read_key, require_write_key
 from matcher.api.errors import UnsupportedMediaType, responses
 from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarResponse, WriteResponse
 from matcher.api.settings import Settings
 from matcher.engine import Matcher
-from matcher.errors import PostingError
+from matcher.errors import PostingError, index_writes
 from matcher.postings import FirstIdWins, Posting, parse_json_record, parse_markdown
 
 PostingId = Annotated[str, Path(pattern=ID_PATTERN, max_length=200, description="Posting id (a Markdown file's stem).")]
@@ -51,6 +51,11 @@ def _from_markdown(raw: bytes, posting_id: str, max_chars: int) -> Posting:
     return posting
 
 
+def _upsert(matcher: Matcher, postings: list[Posting]) -> Any:
+    with index_writes(matcher.index_dir):
+        return matcher.upsert(postings)
+
+
 def _batch(records: list[Any]) -> list[Posting]:
     """Parse a batch; it is written atomically, so any bad posting (a duplicate id too) refuses it whole."""
     ids, postings = FirstIdWins(), []
@@ -75,7 +80,7 @@ def _put_body(model: Any) -> dict[str, Any]:
 def router(settings: Settings, models: RequestModels) -> APIRouter:
     read_deps = [Depends(require_read_key)] if settings.read_auth else []
     read_errors = (401, 403) if settings.read_auth else ()
-    write_errors = (401, 403, 413, 415, 422, 500, 503)
+    write_errors = (401, 403, 413, 415, 422, 500, 503, 507)
     r = APIRouter(prefix="/v1", tags=["postings"])
 
     @r.get("/postings/{id}", response_model=PostingOut, dependencies=read_deps,
@@ -97,28 +102,30 @@ def router(settings: Settings, models: RequestModels) -> APIRouter:
            responses=responses(*write_errors), openapi_extra=_put_body(models.posting),
            summary="Add or replace one posting (JSON fields or Markdown with front matter)")
     async def put_posting(request: Request, id: PostingId, matcher: MatcherDep) -> dict:
-        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        media = media_type(request) or "application/json"
         raw = await request.body()
         if media == "text/markdown":
             posting = _from_markdown(raw, id, settings.max_posting_chars)
-        elif media == "application/json" or media.endswith("+json"):
+        elif is_json(media):
             posting = _from_json(raw, id, models.posting)
         else:
             raise UnsupportedMediaType(f"PUT a posting as application/json or text/markdown, not {media!r}")
-        stats = await run_in_threadpool(matcher.upsert, [posting])  # reads go on while the index rebuilds
+        stats = await run_in_threadpool(_upsert, matcher, [posting])  # reads go on while the index rebuilds
         return _written(matcher, [id], stats)
 
-    @r.post("/postings:batch", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
+    @r.post("/postings:batch", response_model=WriteResponse,
+            dependencies=[Depends(require_write_key), Depends(require_json)],
             responses=responses(*write_errors), summary="Add or replace many postings in one atomic write")
     def put_postings(body: models.posting_batch, matcher: MatcherDep) -> dict:  # type: ignore
         postings = _batch(body.postings)
-        stats = matcher.upsert(postings)
+        stats = _upsert(matcher, postings)
         return _written(matcher, [p.id for p in postings], stats)
 
     @r.delete("/postings/{id}", response_model=WriteResponse, dependencies=[Depends(require_write_key)],
-              responses=responses(401, 403, 404, 422, 500, 503), summary="Remove a posting")
+              responses=responses(401, 403, 404, 422, 500, 503, 507), summary="Remove a posting")
     def delete_posting(id: PostingId, matcher: MatcherDep) -> dict:
-        matcher.delete([id])
+        with index_writes(matcher.index_dir):
+            matcher.delete([id])
         return {**_written(matcher, [id]), "removed": 1}
 
     return r

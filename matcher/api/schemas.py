@@ -30,6 +30,9 @@ NONBLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 ID_PATTERN = limits.POSTING_ID_PATTERN
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_EPOCH_MS = limits.MAX_SAFE_INT
+BLIND_HELP = ("Remove names, contact details and protected attributes (age, gender, nationality, family status, "
+              "religion, ethnicity, health) from the text before ranking; the response's `blinded` says what went. "
+              "Turn it off only when you must rank on the text as written.")
 
 
 # -- errors ----------------------------------------------------------------------------------------------
@@ -87,9 +90,30 @@ class SimilarResultOut(BaseModel):
     passage: str
 
 
+class BlindedOut(BaseModel):
+    """What blinding removed from the candidate's text before ranking: kinds and counts, never the text."""
+
+    enabled: bool = Field(description="Whether the text was blinded (the request's `blind`, true by default).")
+    removed: dict[str, int] = Field(description="Removed items by kind: name, email, phone, address, url, "
+                                                "date_of_birth, age, gender, pronouns, nationality, family, religion, "
+                                                "ethnicity, health. Kinds with none are left out.")
+
+
+class ProvenanceOut(BaseModel):
+    """What produced the ranking, so that it can be explained and re-run."""
+
+    index_version: str = Field(description="The index version folder that was searched.")
+    model_id: str
+    model_hash: str
+    weights: dict[str, float] = Field(description="The score components' weights.")
+    ranking_version: str = Field(description="The version of the ranking code and rules, blinding included.")
+
+
 class MatchResponse(BaseModel):
     results: list[MatchResultOut]
     candidates_examined: int = Field(description="How many postings were scored.")
+    blinded: BlindedOut
+    provenance: ProvenanceOut
     took_ms: float
 
 
@@ -100,15 +124,20 @@ class SimilarResponse(BaseModel):
 
 class CandidateResults(BaseModel):
     """One candidate's results in a `/v1/score` answer. Streamed, a candidate that fails (say, a posting was
-    deleted meanwhile) has the line `{"id", "error": {code, message, status, details}}` and the rest go on."""
+    deleted meanwhile) has the line `{"id", "error": {code, message, status, details: {line}}}` (`line`: the
+    candidate's position, from 1; the same shape as a failed line of `matcher batch`) and the rest go on."""
 
     id: str
     results: list[MatchResultOut]
     candidates_examined: int
+    blinded: BlindedOut
 
 
 class ScoreResponse(BaseModel):
+    """Streamed (`Accept: application/x-ndjson`), each line also carries `provenance`."""
+
     results: list[CandidateResults]
+    provenance: ProvenanceOut
     took_ms: float
 
 
@@ -166,9 +195,10 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
-    postings: int
+    postings: int = Field(description="Postings in the version this worker serves.")
     model: str
-    version: str
+    version: str = Field(description="The index version live in the folder: the worker loads it before answering "
+                                     "(other requests catch up within MATCHER_REFRESH_SECONDS).")
 
 
 # -- requests --------------------------------------------------------------------------------------------
@@ -263,6 +293,7 @@ def request_models(s: Settings) -> RequestModels:
 
         k: Annotated[StrictInt, Field(ge=1, le=s.max_k), INTEGRAL] = Field(min(10, s.max_k), description="How many results.")
         filters: FiltersIn = Field(default_factory=FiltersIn)
+        blind: StrictBool = Field(True, description=BLIND_HELP)
 
     class CandidateIn(CandidateBase):
         id: Annotated[str, StringConstraints(min_length=1, max_length=limits.POSTING_ID_MAX_CHARS)]
@@ -274,6 +305,7 @@ def request_models(s: Settings) -> RequestModels:
         k: Annotated[StrictInt, Field(ge=1, le=s.max_k), INTEGRAL] = Field(
             min(10, s.max_k), description="Results per candidate (top-k).")
         filters: FiltersIn = Field(default_factory=FiltersIn, description="Top-k mode only.")
+        blind: StrictBool = Field(True, description=BLIND_HELP)
         posting_ids: list[PostingId] | None = Field(
             None, min_length=1, max_length=s.max_posting_ids,
             description="Pairs mode: score each candidate on these postings, in this order, with explanations "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from matcher import limits
@@ -65,3 +65,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(k.strip() for k in value.split(",") if k.strip())
         return value
+
+
+def describe_error(exc: ValidationError) -> str:
+    """A settings error as one line naming the environment variable: `MATCHER_PORT: expected an integer ...`."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else ""
+        variable = f"MATCHER_{name.upper()}" if name in Settings.model_fields else name or "settings"
+        parts.append(f"{variable}: {error['msg']}")
+    return "invalid setting: " + "; ".join(parts)

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - not POSIX: writers are serialised with
     fcntl = None  # type: ignore[assignment]
 
 from matcher.config import DEFAULT_POLICY, DEFAULT_SHAPE, IndexShape, SegmentPolicy
-from matcher.errors import IndexBusy, IndexDamaged, IndexMissing
+from matcher.errors import IndexDamaged, IndexMissing, write_failure
 from matcher.index import manifest as manifests
 from matcher.index.docs import IndexDoc
 from matcher.index.manifest import Manifest, SegmentRef
@@ -129,7 +129,7 @@ class SegmentStore:
                 self.root.mkdir(parents=True, exist_ok=True)
                 handle = (self.root / WRITE_LOCK).open("a")
             except OSError as exc:
-                raise IndexBusy(f"cannot write to the index at {self.root}: {exc.strerror or exc}") from None
+                raise write_failure(exc, self.root) from None
             with handle:
                 if fcntl is not None:
                     fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
@@ -150,8 +150,7 @@ class SegmentStore:
         try:
             manifests.write(self.root, manifest)
         except OSError as exc:
-            raise IndexBusy(f"could not commit to the index at {self.root} ({exc.strerror or exc}); the previous "
-                            "version is still live and nothing was lost") from None
+            raise write_failure(exc, self.root) from None
         self._load(manifest)
         return manifest
 
@@ -159,8 +158,7 @@ class SegmentStore:
         try:
             return write_segment(self.root, docs, tag_vectors, dim, ivf)
         except OSError as exc:
-            raise IndexBusy(f"could not write to the index at {self.root} ({exc.strerror or exc}); the previous "
-                            "version is still live and nothing was lost") from None
+            raise write_failure(exc, self.root) from None
 
     def upsert(self, docs: Sequence[IndexDoc], tag_vectors: dict[str, np.ndarray]) -> Manifest:
         """Add or replace `docs` (by posting id) in one commit: a new segment, and deletions of older copies."""

@@ -177,6 +177,9 @@ def parse_markdown(text: str, posting_id: str, source: str | None = None) -> Pos
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())
         raise PostingError(src, "front matter", f"invalid YAML: {reason}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # YAML well formed, value impossible
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__  # e.g. the date 0000-01-01
+        raise PostingError(src, "front matter", f"invalid value: {reason}") from None
     if not isinstance(post.metadata, dict) or not post.metadata:
         raise PostingError(src, "front matter", "expected a mapping of keys such as title, companyName, hashtags")
     return build_posting(posting_id, post.metadata, post.content, src)

@@ -10,7 +10,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from matcher.errors import InvalidInput
 from matcher.privacy import names, rules
+from matcher.results import Blinding
 
 KINDS: tuple[str, ...] = ("name", "email", "phone", "address", "url", "date_of_birth", "age", "gender", "pronouns",
                           "nationality", "family", "religion", "ethnicity", "health")
@@ -168,3 +170,14 @@ def blind(text: str) -> Blinded:
     pieces.append(text[cursor:])
     counts = Counter(span.kind for span in kept)
     return Blinded(_tidy("".join(pieces)), {kind: counts[kind] for kind in KINDS if counts[kind]})
+
+
+def blind_text(text: str | None, skills: tuple[str, ...] = ()) -> tuple[str | None, Blinding]:
+    """A candidate's text blinded for ranking, and what was removed; refuses a text that held nothing else."""
+    if not text:
+        return text, Blinding(True)
+    result = blind(text)
+    if not result.text.strip() and not any(s.strip() for s in skills):
+        raise InvalidInput("after removing personal details (names, contact details, protected attributes) the "
+                           "text was empty: give the candidate's experience or a skills list")
+    return result.text or None, Blinding(True, result.removed)
