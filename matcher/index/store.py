@@ -142,6 +142,18 @@ class SegmentStore:
                     self._load(current)
                 yield current
 
+    def ensure_writable(self) -> None:
+        """Fail now, with one clear error, if this folder cannot take a write (before any embedding is spent)."""
+        try:
+            (self.root / "segments").mkdir(parents=True, exist_ok=True)
+            with (self.root / WRITE_LOCK).open("a"):
+                pass
+            probe = self.root / "segments" / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise write_failure(exc, self.root) from None
+
     def _empty_manifest(self, dimension: int) -> Manifest:
         return Manifest(model_id=self.model_id, model_hash=self.model_hash, dimension=dimension,
                         shape=self.shape.as_dict())

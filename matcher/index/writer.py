@@ -69,16 +69,17 @@ def upsert(store: SegmentStore, embedder: Embedder, postings: Sequence[Posting],
     fresh = changed(store, postings)
     unchanged = len({p.id for p in postings}) - len(fresh)
     batch = config.segments.batch_postings
-    bar = tqdm(total=len(fresh), desc="postings", unit="posting", disable=not progress or not fresh, file=sys.stderr)
+    store.ensure_writable()
     embedded = 0
-    for start in range(0, len(fresh), batch):
-        prepared = [prepare(p, config.shape) for p in fresh[start:start + batch]]
-        docs = embed(prepared, embedder, config.shape)
-        tags = _tag_vectors({t for p in prepared for t in p.tags}, store, embedder)
-        store.upsert(docs, tags)
-        embedded += sum(len(p.passages) for p in prepared)
-        bar.update(len(prepared))
-    bar.close()
+    with tqdm(total=len(fresh), desc="postings", unit="posting", disable=not progress or not fresh,
+              file=sys.stderr) as bar:
+        for start in range(0, len(fresh), batch):
+            prepared = [prepare(p, config.shape) for p in fresh[start:start + batch]]
+            docs = embed(prepared, embedder, config.shape)
+            tags = _tag_vectors({t for p in prepared for t in p.tags}, store, embedder)
+            store.upsert(docs, tags)
+            embedded += sum(len(p.passages) for p in prepared)
+            bar.update(len(prepared))
     if not store.loaded:  # nothing was new, and no index yet: an empty one, so the folder can be served
         store.upsert([], _tag_vectors(set(), store, embedder))
     version = store.reader().version if store.loaded else ""
