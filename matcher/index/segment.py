@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,6 +92,18 @@ def write_segment(root: Path, docs: Sequence[IndexDoc], tag_vectors: dict[str, n
     folder = root / "segments" / name
     staging = folder.with_name(name + ".tmp")
     staging.mkdir(parents=True)
+    try:
+        _fill(staging, name, docs, tag_vectors, dim, ivf)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a failed write leaves nothing behind
+        raise
+    fsync_dir(folder.parent)
+    return name
+
+
+def _fill(staging: Path, name: str, docs: Sequence[IndexDoc], tag_vectors: dict[str, np.ndarray], dim: int,
+          ivf: object | None) -> None:
     postings = [d.posting for d in docs]
     offsets, lines = [0], []
     for d in docs:
@@ -147,9 +160,6 @@ def write_segment(root: Path, docs: Sequence[IndexDoc], tag_vectors: dict[str, n
     }
     _write_durable(staging / "segment.json", json.dumps(meta, ensure_ascii=False).encode())
     fsync_dir(staging)
-    staging.rename(folder)
-    fsync_dir(folder.parent)
-    return name
 
 
 @dataclass(frozen=True)
