@@ -170,7 +170,8 @@ def _filters(job_type: str | None, company: str | None, location: str | None, ta
 @app.command()
 def match(
     text: Annotated[str | None, typer.Option("--text", help="CV or profile text.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a file ('-' for stdin).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a PDF, DOCX, text or Markdown file "
+                                                            "('-' for stdin); it is read in memory, never copied.")] = None,
     skills: Annotated[list[str] | None, typer.Option(
         "--skills", help="Skills, comma-separated; the option can be repeated (--skills go --skills k8s).")] = None,
     k: KOpt = 10,
@@ -197,10 +198,12 @@ def match(
     if text is not None and file is not None:
         fail("give --text or --file, not both")
     if file is not None:
-        try:
-            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
+        from matcher.documents import read_document, read_file
+
+        if str(file) == "-":
+            text = _run(lambda: read_document(sys.stdin.buffer.read(), None)).text
+        else:
+            text = _run(lambda: read_file(file)).text
     skill_list = _split(skills)
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
@@ -249,9 +252,10 @@ def batch(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
-    """Score many candidates: each line {"id", "text"?, "skills"?, "filters"?, "blind"?} gives one line
+    """Score many candidates: each line {"id", "text"? or "file"?, "skills"?, "filters"?, "blind"?} gives one line
     {"id", "results", "candidates_examined", "blinded", "provenance"}.
 
+    A "file" (PDF, DOCX, text or Markdown) is a path relative to IN.jsonl's folder (or the current one for stdin).
     A line that fails gets {"id", "error": {code, message, status, details: {line}}}; the exit status is then 1
     unless --allow-errors.
     """
@@ -268,7 +272,8 @@ def batch(
     sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
     errors = lines = 0
     with source:
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind):
+        base = Path.cwd() if str(infile) == "-" else infile.parent
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base):
             lines += 1
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -311,6 +316,8 @@ def serve(
         _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
     from matcher.api.serve import run
 
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"matcher: open http://{shown}:{port}/ in a browser to search with a CV (API docs at /docs)", err=True)
     _run(lambda: run(settings, host, port, workers, model, _log_config()))
 
 
