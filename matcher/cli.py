@@ -96,32 +96,59 @@ def index(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad posting.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed postings that are not under PATHS.")] = False,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Let --prune remove every posting.")] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Postings per commit: a killed run "
+                                                   "keeps every committed batch [default: 256].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Build or update the index so it holds exactly the postings under PATHS (default: seeds/)."""
+    """Add and update the postings under PATHS (default: seeds/); only new or changed ones are embedded.
+
+    Postings already in the index but not under PATHS are kept (and counted) unless --prune is given.
+    """
     sources = paths or [Path("seeds")]
     _check_writable(index)
     matcher = _run(lambda: _open(index, model, must_exist=False))
-    report = _run(lambda: _index(matcher, sources, strict, quiet))
+    if batch_size:
+        from dataclasses import replace
+
+        matcher.config = replace(matcher.config, segments=replace(matcher.config.segments, batch_postings=batch_size))
+    report = _run(lambda: _index(matcher, sources, strict=strict, progress=not quiet, prune=prune,
+                                 allow_empty=allow_empty))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
         typer.echo(json.dumps({"indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
-                               "rejected": [str(r) for r in report.rejected], "postings": report.postings,
-                               "passages_embedded": report.passages_embedded, "seconds": report.seconds}))
+                               "stale": report.stale, "rejected": [str(r) for r in report.rejected],
+                               "postings": report.postings, "passages_embedded": report.passages_embedded,
+                               "seconds": report.seconds, "version": report.version}))
         return
     rate = report.passages_embedded / report.seconds if report.seconds else 0.0
     typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
                f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
                f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+    if report.stale:
+        typer.echo(f"kept {report.stale} indexed posting(s) that are not under the given paths; "
+                   "--prune removes them", err=True)
 
 
-def _index(matcher: Any, sources: list[Path], strict: bool, quiet: bool) -> Any:
+@app.command()
+def upgrade(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None,
+            quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Convert an index in the old single-snapshot format to segments, in place, without re-embedding."""
+    from matcher.index.legacy import upgrade as convert
+
+    matcher = _run(lambda: _open(index, model, must_exist=False))
+    count = _run(lambda: convert(index, matcher.store, matcher.config, progress=not quiet))
+    typer.echo(f"upgraded {index}: {count} postings, version {matcher.version}")
+
+
+def _index(matcher: Any, sources: list[Path], **options: Any) -> Any:
     from matcher.errors import index_writes
 
     with index_writes(matcher.index_dir):
-        return matcher.index(sources, strict=strict, progress=not quiet)
+        return matcher.index(sources, **options)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -284,9 +311,9 @@ def serve(
         fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
     _check_index_dir(settings.index_dir)
     if not settings.allow_empty_index:
-        from matcher.index.folder import current_version
+        from matcher.index.manifest import read as read_manifest
 
-        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+        _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
     from matcher.api.serve import run
 
     shown = f"[{host}]" if ":" in host else host
