@@ -49,7 +49,8 @@ class Manifest:
     dimension: int
     shape: dict[str, object]
     segments: tuple[SegmentRef, ...] = ()
-    generation: int = 0
+    generation: int = 0  # every commit (writes and merges); readers reload when it moves
+    writes: int = 0  # commits that changed the postings (merges do not): the version users see
     postings: int = 0
     passages: int = 0
     retired: tuple[tuple[str, float], ...] = ()  # merged-away segments and when (kept a while for slow readers)
@@ -59,12 +60,13 @@ class Manifest:
 
     @property
     def version(self) -> str:
-        """The index version a reader sees: the generation, which every commit increases."""
-        return f"g{self.generation}"
+        """The index version users see: it moves with every write of postings, not with merges (which change
+        how postings are stored, never an answer)."""
+        return f"v{self.writes}"
 
     def next(self, segments: tuple[SegmentRef, ...], passages: int,
-             retired: tuple[tuple[str, float], ...] | None = None) -> Manifest:
-        return replace(self, segments=segments, generation=self.generation + 1,
+             retired: tuple[tuple[str, float], ...] | None = None, *, write: bool = True) -> Manifest:
+        return replace(self, segments=segments, generation=self.generation + 1, writes=self.writes + int(write),
                        postings=sum(s.live for s in segments), passages=passages,
                        retired=self.retired if retired is None else retired,
                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), matcher_version=__version__)

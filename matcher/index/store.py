@@ -233,7 +233,7 @@ class SegmentStore:
                 retired = tuple(r for r in current.retired if now - r[1] < self.policy.retire_seconds)
                 retired += tuple((n, now) for n in chosen)
                 segments = (*kept, merged_ref)
-                self._publish(current.next(segments, self._passages(segments), retired))
+                self._publish(current.next(segments, self._passages(segments), retired, write=False))
             self.collect_garbage()
             return True
         finally:
