@@ -251,6 +251,11 @@ def batch(
     blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Score on a Ray cluster (one model per actor), output in input "
+                                                    "order: a local one unless --ray-address or RAY_ADDRESS.")] = False,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", metavar="ADDRESS", help="Ray cluster to join "
+                                                    "(e.g. auto, HOST:6379, ray://HOST:10001); implies --ray.")] = None,
+    ray_actors: Annotated[int, typer.Option("--ray-actors", min=1, help="Scoring actors on Ray.")] = 2,
 ) -> None:
     """Score many candidates: each line {"id", "text"? or "file"?, "skills"?, "filters"?, "blind"?} gives one line
     {"id", "results", "candidates_examined", "blinded", "provenance"}.
@@ -267,16 +272,28 @@ def batch(
         fail(f"cannot write {out}: the folder {out.parent} does not exist")
     if out is not None and out.is_dir():
         fail(f"cannot write {out}: it is a folder; give a file name")
-    matcher = _run(lambda: _open(index, model))
+    use_ray = ray or ray_address is not None
+    if use_ray:
+        from matcher.index.manifest import read as read_manifest
+
+        _check_index_dir(index)
+        _run(lambda: read_manifest(index))  # a missing index fails here, before a cluster starts
+    else:
+        matcher = _run(lambda: _open(index, model))
     source = sys.stdin.buffer if str(infile) == "-" else _run(lambda: infile.open("rb"))
     sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
     errors = lines = 0
     with source:
         base = Path.cwd() if str(infile) == "-" else infile.parent
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base):
+        if use_ray:
+            rows = _ray_rows(source, index, model, ray_address, ray_actors, k, include_archived, blind, base)
+        else:
+            rows = ((json.dumps(row, ensure_ascii=False), "error" in row) for row in
+                    run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base))
+        for line, failed in rows:
             lines += 1
-            errors += "error" in row
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            errors += failed
+            sink.write(line + "\n")
             sink.flush()
     if out:
         sink.close()
@@ -285,6 +302,25 @@ def batch(
                    "see their error objects", err=True)
         if not allow_errors:
             raise typer.Exit(1)
+
+
+def _ray_rows(source: Any, index: Path, model: str | None, address: str | None, actors: int, k: int,
+              include_archived: bool, blind: bool, base: Path) -> Any:
+    """`matcher batch --ray`: the output lines from Ray actors; a cluster failure is one line, not a traceback."""
+    from matcher import batch_ray
+
+    opener = batch_ray.Opener(str(index.resolve()), model, options=batch_ray.options(k, include_archived, blind,
+                                                                                     base.resolve()))
+    started = _run(lambda: batch_ray.connect(address))
+    try:
+        yield from batch_ray.run_ray_batch(opener, list(source), actors=actors)
+    except MatcherError:
+        raise
+    except Exception as exc:  # Ray wraps worker errors in its own types: name the cause in one line
+        fail(f"the Ray batch failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 2)
+    finally:
+        if started:
+            batch_ray.disconnect()
 
 
 @app.command()
