@@ -29,6 +29,9 @@ class Opener:
     model: str | None = None
     embedder: Callable[[], Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)  # k, include_archived, blind, base
+    # The driver's torch threads: Ray starts actors with OMP_NUM_THREADS=1, and another thread count sums the
+    # model's dot products in another order, which moves a score in its sixth decimal now and then.
+    torch_threads: int | None = None
 
     def open(self) -> Any:
         from matcher.engine import Matcher
@@ -40,6 +43,10 @@ class Scorer:
     """A Ray actor: opens the index once, then scores batches of `{"number", "raw"}` rows."""
 
     def __init__(self, opener: Opener) -> None:
+        if opener.torch_threads:
+            import torch
+
+            torch.set_num_threads(opener.torch_threads)
         self.matcher = opener.open()
         self.options = opener.options
 
@@ -96,6 +103,13 @@ def run_ray_batch(opener: Opener, lines: Iterable[str | bytes], *, actors: int =
                                  compute=ActorPoolStrategy(size=actors), num_cpus=ACTOR_CPUS)
     for row in scored.iter_rows():
         yield str(row["line"]), bool(row["failed"])
+
+
+def local_threads() -> int:
+    """The torch threads a local batch in this process would use (what actors should use to give equal output)."""
+    import torch
+
+    return int(torch.get_num_threads())
 
 
 def disconnect() -> None:

@@ -50,9 +50,18 @@ def _check_writable(index: Path) -> None:
              "another --index)")
 
 
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", envvar="MATCHER_STORE", metavar="URL",
+    help="An index held in Milvus instead of --index: milvus://HOST:PORT[/PREFIX] or milvus-lite:///PATH.")]
+
+
 def _open(index: Path, model: str | None, must_exist: bool = True) -> Any:
     from matcher.engine import Matcher
+    from matcher.stores import location
 
+    where = location(index)  # MATCHER_STORE, when set, names a Milvus store that replaces the folder
+    if where is not index:
+        return Matcher.load(where, model=model) if must_exist else Matcher.open(where, model=model)
     _check_index_dir(index)
     if must_exist and not index.exists():
         fail(f"no index at {index}: the folder does not exist; build one with `matcher index PATHS --index {index}`")
@@ -275,9 +284,11 @@ def batch(
     use_ray = ray or ray_address is not None
     if use_ray:
         from matcher.index.manifest import read as read_manifest
+        from matcher.stores import location
 
-        _check_index_dir(index)
-        _run(lambda: read_manifest(index))  # a missing index fails here, before a cluster starts
+        if location(index) is index:
+            _check_index_dir(index)
+            _run(lambda: read_manifest(index))  # a missing index fails here, before a cluster starts
     else:
         matcher = _run(lambda: _open(index, model))
     source = sys.stdin.buffer if str(infile) == "-" else _run(lambda: infile.open("rb"))
@@ -308,9 +319,12 @@ def _ray_rows(source: Any, index: Path, model: str | None, address: str | None, 
               include_archived: bool, blind: bool, base: Path) -> Any:
     """`matcher batch --ray`: the output lines from Ray actors; a cluster failure is one line, not a traceback."""
     from matcher import batch_ray
+    from matcher.stores import location
 
-    opener = batch_ray.Opener(str(index.resolve()), model, options=batch_ray.options(k, include_archived, blind,
-                                                                                     base.resolve()))
+    where = location(index)
+    opener = batch_ray.Opener(str(where) if where is not index else str(index.resolve()), model,
+                              options=batch_ray.options(k, include_archived, blind, base.resolve()),
+                              torch_threads=batch_ray.local_threads())
     started = _run(lambda: batch_ray.connect(address))
     try:
         yield from batch_ray.run_ray_batch(opener, list(source), actors=actors)
@@ -338,15 +352,22 @@ def serve(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes, each loading the index "
                                                             "[default: MATCHER_WORKERS or 1].")] = None,
     model: ModelOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Serve the HTTP API over the index (OpenAPI docs at /docs). Settings come from MATCHER_* variables."""
-    settings = _settings(index, model)
+    settings = _settings(index, model, store)
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
     if not 0 <= port <= 65535:
         fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
-    _check_index_dir(settings.index_dir)
-    if not settings.allow_empty_index:
+    if settings.store:
+        from matcher.stores import is_remote
+
+        if not is_remote(settings.store):
+            fail(f"--store {settings.store}: give milvus://HOST:PORT[/PREFIX] or milvus-lite:///PATH")
+    else:
+        _check_index_dir(settings.index_dir)
+    if not settings.allow_empty_index and not settings.store:
         from matcher.index.manifest import read as read_manifest
 
         _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
@@ -357,13 +378,14 @@ def serve(
     _run(lambda: run(settings, host, port, workers, model, _log_config()))
 
 
-def _settings(index: Path, model: str | None) -> Any:
+def _settings(index: Path, model: str | None, store: str | None = None) -> Any:
     """The service settings from MATCHER_* and the options; a bad value is one line naming the variable."""
     from pydantic import ValidationError
 
     from matcher.api.settings import Settings, describe_error
 
-    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
+    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {}) | \
+        ({"store": store} if store else {})
     try:
         return Settings(**overrides)
     except ValidationError as exc:

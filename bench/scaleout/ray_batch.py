@@ -50,7 +50,8 @@ def main() -> None:
     t0 = time.perf_counter()
     batch_ray.connect(None, cpus=2)
     started = time.perf_counter() - t0
-    opener = batch_ray.Opener(str(args.index.resolve()), options=batch_ray.options(10, True, True, Path.cwd()))
+    opener = batch_ray.Opener(str(args.index.resolve()), options=batch_ray.options(10, True, True, Path.cwd()),
+                              torch_threads=batch_ray.local_threads())
     t0 = time.perf_counter()
     remote = [line for line, _ in batch_ray.run_ray_batch(opener, data, actors=args.actors)]
     ray_s = time.perf_counter() - t0
