@@ -13,6 +13,7 @@ Four collections per index (names `{prefix}_meta|docs|passages|tags`):
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -47,6 +48,9 @@ def connect(location: str) -> tuple[Any, str]:
         raise IndexMissing(f"not a Milvus location: {location!r} (milvus://HOST:PORT or milvus-lite:///PATH)")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", prefix):
         raise IndexMissing(f"collection prefix {prefix!r}: use letters, digits and _ (at most 41)")
+    # Milvus Lite has no MVCC timestamp for iterators: pymilvus warns on every page and uses the client's clock,
+    # which is what a read-your-writes reader wants anyway. Keep that out of the service's log.
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
     try:
         client = MilvusClient(uri=uri, timeout=10)
     except Exception as exc:  # pymilvus raises its own types for refused connections and locked folders
