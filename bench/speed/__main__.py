@@ -1,5 +1,5 @@
-"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,page} [--quick] [--full] [--sample N] [--seed S] [--out PATH]
-[--ref REV] [--rounds N]`."""
+"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,page,load} [--quick] [--full] [--sample N] [--seed S]
+[--out PATH][--ref REV] [--rounds N]`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ REPORTS = {
     "peer": "txtai vs matcher on the same passages: build time, search latency",
     "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
     "page": "upload to results for a 3 KB CV (TXT, PDF, DOCX): extraction, POST /v1/match, the page in Chromium",
+    "load": "matcher serve (1 and 2 workers) under 8 readers and a writer for 60 s: errors, p50/p99, RSS growth",
 }
 
 
