@@ -11,7 +11,8 @@ One command refits and checks the curves (rerun it whenever the weights, the mod
    alone) is fitted on the even queries of each kind and checked on the odd ones, and the other way round. The
    check is on the top 10 (what people see) and deeper (top 20, top 50; judged pairs), as expected calibration
    error over bins of 10 points of the shown percentage, with a reliability table (shown %, observed rate of good
-   matches, count). The curves shipped before the refit are checked the same way, for comparison.
+   matches, count). The shipped constants are checked on the same pairs for comparison (in sample once they
+   are the refit ones).
 3. The curves fitted on all queries are the shipped constants: `--write` puts them into `matcher/calibration.py`.
 Raw figures go to `bench/out/calibration.json`; `--markdown` prints the tables for bench/RESULTS.md.
 """
@@ -118,7 +119,7 @@ def write_constants(curves: dict[str, tuple[float, float]], path: Path = CALIBRA
 def markdown(report: dict[str, object]) -> str:
     """The tables for bench/RESULTS.md: ECE by depth and kind, then the top-10 reliability table."""
     lines = ["| held out, judged pairs | depth | cv | profile | skills | all |", "|---|--:|--:|--:|--:|--:|"]
-    for label in ("before (curves fitted with unjudged = bad)", "refit on judged pairs (shipped)"):
+    for label in ("shipped constants as they are (in sample)", "refit on judged pairs (shipped)"):
         for depth, kinds in report[label].items():  # type: ignore[union-attr]
             cells = " | ".join(f"{kinds[k]['ece']:.3f} (n {kinds[k]['n']})" for k in ("cv", "profile", "skills", "all"))
             lines.append(f"| {label} | top {depth} | {cells} |")
@@ -150,13 +151,13 @@ def main() -> None:
     shipped = {"text": (DEFAULT_CALIBRATION.text.slope, DEFAULT_CALIBRATION.text.intercept),
                "skills": (DEFAULT_CALIBRATION.skills.slope, DEFAULT_CALIBRATION.skills.intercept)}
     report: dict[str, object] = {"fit_top": args.fit_top}
-    report["before (curves fitted with unjudged = bad)"] = held_out(ids, scores, kinds, data.qrels, split, args.fit_top,
+    report["shipped constants as they are (in sample)"] = held_out(ids, scores, kinds, data.qrels, split, args.fit_top,
                                                                     curves_for=lambda tune: shipped)
     report["refit on judged pairs (shipped)"] = held_out(ids, scores, kinds, data.qrels, split, args.fit_top)
     final = {group: fit(*pairs(ids, scores, [q for q in kinds if input_kind(kinds[q]) == group], data.qrels,
                                args.fit_top)) for group in ("text", "skills")}
     report["fitted_on_all"] = final
-    for label in ("before (curves fitted with unjudged = bad)", "refit on judged pairs (shipped)"):
+    for label in ("shipped constants as they are (in sample)", "refit on judged pairs (shipped)"):
         print(f"{label}, held out:")
         for depth, result in report[label].items():  # type: ignore[union-attr]
             print(f"  top {depth}: " + ", ".join(f"{k} ECE {v['ece']:.3f} (n {v['n']})" for k, v in result.items()))

@@ -1,5 +1,5 @@
 """CLI: `python -m bench.speed {ingest,query,scale,peer,compare,page,load} [--quick] [--full] [--sample N] [--seed S]
-[--out PATH][--ref REV] [--rounds N]`."""
+[--out PATH] [--ref REV] [--rounds N]`."""
 
 from __future__ import annotations
 

@@ -30,13 +30,19 @@ SKILLS = [["python", "django", "postgres"], ["go", "kubernetes"], ["react", "typ
 
 
 def seed_index() -> Path:
-    """The seeds' index, built once (with the real model) and copied for each run."""
-    folder = WORK / "load-seed-index"
-    if not (folder / "CURRENT").is_file():
-        log("building the seeds' index")
-        from matcher.engine import Matcher
+    """The seeds' index, built once (with the real model) and copied for each run; rebuilt if it cannot be loaded
+    (say, a folder left by an older index format)."""
+    from matcher.engine import Matcher
+    from matcher.errors import MatcherError
 
-        Matcher.open(folder).index([REPO / "seeds"])
+    folder = WORK / "load-seed-index"
+    try:
+        Matcher.load(folder)
+        return folder
+    except MatcherError:
+        shutil.rmtree(folder, ignore_errors=True)
+    log("building the seeds' index")
+    Matcher.open(folder).index([REPO / "seeds"])
     return folder
 
 
@@ -162,13 +168,13 @@ def percentiles(values: list[float]) -> dict[str, Any]:
 
 
 def one_run(workers: int, mode: str) -> dict[str, Any]:
-    from matcher.engine import Matcher
+    from matcher.postings import load_postings
 
     source = seed_index()
     folder = WORK / f"load-index-{workers}"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(source, folder)
-    posting_ids = list(Matcher.load(folder).state.layout.posting_ids)[:20]
+    posting_ids = [p.id for p in load_postings([REPO / "seeds"]).postings][:20]
     log(f"load: {workers} worker(s), starting matcher serve")
     service = Service(folder, workers)
     out: dict[str, Any] = {"workers": workers, "ready_s": service.ready_s}
