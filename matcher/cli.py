@@ -338,6 +338,27 @@ def _ray_rows(source: Any, index: Path, model: str | None, address: str | None, 
 
 
 @app.command()
+def migrate(
+    source: Annotated[str, typer.Option("--from", metavar="INDEX", help="The index to copy: a folder, milvus://HOST:PORT"
+                                                                      "[/PREFIX] or milvus-lite:///PATH.")],
+    target: Annotated[str, typer.Option("--to", metavar="INDEX", help="Where to copy it (empty, or a new folder).")],
+    replace: Annotated[bool, typer.Option("--replace", help="Empty a Milvus target first.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Copy an index between a folder and Milvus (either way) without re-embedding, then check the counts."""
+    from matcher.migrate import migrate as copy_index
+    from matcher.stores import is_remote
+
+    for where in (source, target):
+        if not is_remote(where) and Path(where).exists() and not Path(where).is_dir():
+            fail(f"{where} is a file; give an index folder or a Milvus URL")
+    report = _run(lambda: copy_index(source, target, replace=replace, progress=not quiet))
+    typer.echo(f"migrated {report.postings} postings ({report.passages} passages) from {source} to {target} "
+               f"in {report.seconds:.1f} s; count check passed ({report.postings} = {report.postings}), "
+               f"version {report.version}")
+
+
+@app.command()
 def info(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None) -> None:
     """What the index holds and which model built it (fails when there is no index)."""
     matcher = _run(lambda: _open(index, model))
