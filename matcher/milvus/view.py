@@ -131,26 +131,33 @@ class MilvusView(View):
                 if int(h["entity"]["doc"]) in self.position}
 
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Exact BM25 (Lucene variant): statistics over this version's live postings, term counts from Milvus."""
+        """Exact BM25 (Lucene variant) over this version's live postings: one query returns every live posting
+        holding a query term with its counts, which gives the document frequencies and the scores at once."""
         k1, b = self.shape.bm25_k1, self.shape.bm25_b
         scores = np.zeros(self.n_docs, dtype=np.float64)
-        mask = masks[0]
-        idf = {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
-               for t in terms if (df := self.df(t)) > 0}
-        if not idf or not mask.any():
+        mask = np.asarray(masks[0])
+        if not terms or not mask.any():
             return [scores]
-        wanted = ", ".join(schema.literal(t) for t in idf)
+        wanted = ", ".join(schema.literal(t) for t in terms)
         rows = schema.query_all(self.client, self._name("docs"),
-                                f"{self._expr(mask)} and array_contains_any(terms, [{wanted}])", ["doc", "terms", "tfs"])
-        doclen = self.segments[0].doclen
+                                f"{schema.live(self.at)} and array_contains_any(terms, [{wanted}])",
+                                ["doc", "terms", "tfs"])
+        found: list[tuple[int, dict[str, int]]] = []
+        df: Counter[str] = Counter()
         for row in rows:
             pos = self.position.get(int(row["doc"]))
             if pos is None:
                 continue
-            norm = k1 * (1 - b + b * float(doclen[pos]) / self.avgdl)
-            counts = dict(zip(row["terms"], row["tfs"], strict=True))
-            scores[pos] = sum(idf[t] * terms[t] * counts[t] / (counts[t] + norm) for t in idf if t in counts)
-        scores[~np.asarray(mask)] = 0.0
+            counts = {t: int(c) for t, c in zip(row["terms"], row["tfs"], strict=True) if t in terms}
+            df.update(counts.keys())
+            found.append((pos, counts))
+        idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
+        doclen = self.segments[0].doclen
+        for pos, counts in found:
+            if mask[pos]:
+                norm = k1 * (1 - b + b * float(doclen[pos]) / self.avgdl)
+                # Terms in the query's order, as View.bm25 adds them (the same float sums).
+                scores[pos] = sum(idf[t] * terms[t] * counts[t] / (counts[t] + norm) for t in terms if t in counts)
         return [scores]
 
     # -- fetching ---------------------------------------------------------------------------------------------
