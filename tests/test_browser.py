@@ -64,9 +64,25 @@ class Console:
         return [e for e in self.errors if not (self.allow_http_errors and EXPECTED_HTTP_ERROR.search(e))]
 
 
+def offline(context: Any, base: str) -> list[str]:
+    """Refuse (and record) every request that leaves the test server: the pages must need nothing else."""
+    outside: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(base) or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return outside
+
+
 @pytest.fixture()
 def page(browser: Any, base: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+    outside = offline(context, base)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.console = Console(page)
@@ -76,6 +92,7 @@ def page(browser: Any, base: str) -> Iterator[Any]:
     unexpected = page.console.unexpected()
     context.close()
     assert unexpected == [], unexpected
+    assert outside == [], f"requests that left the server: {outside}"
 
 
 def api_match(base: str, **body: Any) -> list[dict[str, Any]]:
@@ -224,6 +241,7 @@ def test_similar_jobs_and_the_posting_page(page: Any, base: str) -> None:
     assert page.locator("#posting-title").inner_text() == expected[0]["title"]
     assert page.locator("#similar-list a").count() >= 1
     assert page.get_by_role("link", name=re.compile("Apply")).count() == 1
+    page.screenshot(path=str(SHOTS / "posting-desktop.png"))
 
 
 def test_keyboard_only(page: Any) -> None:
@@ -281,3 +299,10 @@ def test_phone_width_and_not_ready(browser: Any, base: str, app: Any) -> None:
     assert page.get_by_role("button", name="Find jobs").is_enabled()
     context.close()
     assert console.unexpected() == []
+
+
+def test_api_docs_render_offline(page: Any) -> None:
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")  # Swagger UI drew the operations from local files
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/match" in paths and "/v1/tags" in paths
