@@ -2,11 +2,14 @@
 
 Covers: paste a CV and get explained results, upload a PDF and a DOCX made here, skills with autocompletion,
 filters (and which filter emptied the results), similar jobs and the posting page, keyboard-only use, the error
-and not-ready states, no console errors; saves screenshots at desktop and phone widths to docs/screenshots/.
+and not-ready states, no console errors; saves screenshots at desktop and phone widths (to bench/out/screenshots/;
+with MATCHER_UPDATE_SCREENSHOTS=1 to docs/screenshots/, the README's).
+to docs/screenshots/, the README's).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,9 @@ from tests.documents_helpers import make_blank_pdf, make_docx, make_pdf
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to bench/out/screenshots (ignored by git); MATCHER_UPDATE_SCREENSHOTS=1 refreshes the README's.
+SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("MATCHER_UPDATE_SCREENSHOTS") == "1" \
+    else ROOT / "bench" / "out" / "screenshots"
 CV = ("Backend engineer\n"
       "Six years building payment APIs in Go and Python on PostgreSQL. Docker, Kubernetes and Terraform on AWS;\n"
       "on call for a team of five. Mentored two junior engineers.")
@@ -241,6 +246,7 @@ def test_similar_jobs_and_the_posting_page(page: Any, base: str) -> None:
     assert page.locator("#posting-title").inner_text() == expected[0]["title"]
     assert page.locator("#similar-list a").count() >= 1
     assert page.get_by_role("link", name=re.compile("Apply")).count() == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "posting-desktop.png"))
 
 
@@ -285,6 +291,7 @@ def test_phone_width_and_not_ready(browser: Any, base: str, app: Any) -> None:
     search(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     page.evaluate("window.scrollTo(0, 0)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "search-phone.png"), full_page=True, clip={"x": 0, "y": 0, "width": 375, "height": 2000})
     matcher, app.state.matcher = app.state.matcher, None  # as while the index is still loading
     try:

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from matcher import __version__
-from matcher.errors import IndexDamaged, IndexMismatch, IndexMissing
-from matcher.index.segment import FORMAT, fsync_dir
+from matcher.errors import IndexMismatch, IndexMissing
+from matcher.index.segment import FORMAT, damaged, fsync_dir
 
 MANIFEST = "manifest.json"
 
@@ -87,8 +87,7 @@ class Manifest:
             known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
             return cls(segments=segments, retired=retired, **known)
         except (ValueError, KeyError, TypeError) as exc:
-            raise IndexDamaged(f"the index at {where} is damaged: {MANIFEST} cannot be read ({exc}); rebuild it with "
-                               f"`matcher index PATHS --index {where}` into an empty folder") from None
+            raise damaged(where, f"{MANIFEST} cannot be read ({exc})") from None
 
     def check(self, model_id: str, model_hash: str, shape: dict[str, object]) -> None:
         """Raise IndexMismatch naming what differs between this index and the configured model and shape."""
@@ -118,7 +117,7 @@ def read(root: Path) -> Manifest:
                                 f"re-embedding with `matcher upgrade --index {root}`") from None
         raise IndexMissing(f"no index at {root}: build one with `matcher index PATHS --index {root}`") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndexDamaged(f"the index at {root} is damaged: {MANIFEST} cannot be read ({exc})") from None
+        raise damaged(root, f"{MANIFEST} cannot be read ({exc})") from None
     return Manifest.from_json(text, root)
 
 
