@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,7 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.engine import Matcher
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 from tests.helpers import FakeEmbedder
 from tests.milvus_helpers import SKIP_REASON, lite_version
 
@@ -40,6 +43,17 @@ def test_migrate_a_folder_into_milvus_lite_and_back(tmp_path: Path) -> None:
     again = runner.invoke(app, ["migrate", "--from", str(folder), "--to", milvus, "-q"])
     assert again.exit_code == 1 and "already holds an index" in again.output and "--replace" in again.output
     expected = answers(folder)
+    # A new process on a Lite file another process wrote (its collections stay released until loaded again).
+    other = f"milvus-lite://{tmp_path}/other.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "matcher.cli", "migrate", "--from", str(folder), "--to", other, "-q"],
+                   check=True, cwd=ROOT, env=env, timeout=300, capture_output=True)
+    reopened = subprocess.run(
+        [sys.executable, "-c", "import sys; from matcher.engine import Matcher; from tests.helpers import FakeEmbedder; "
+         "print(len(Matcher.load(sys.argv[1], embedder=FakeEmbedder())))", other],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert reopened.returncode == 0, reopened.stderr[-500:]
+    assert int(reopened.stdout.split()[-1]) == len(Matcher.load(folder, embedder=FakeEmbedder()))
     for where in (milvus, tmp_path / "back"):
         got = answers(where)
         assert [[pid for pid, _ in q] for q in got] == [[pid for pid, _ in q] for q in expected]

@@ -44,14 +44,28 @@ class MilvusStore:
         self._lock = threading.RLock()
         self._tag_vectors: dict[str, np.ndarray] = {}
         self._records = RecordCache()
+        self._loaded_collections = False
 
     def _name(self, part: str) -> str:
         return f"{self.prefix}_{part}"
 
     # -- reading ----------------------------------------------------------------------------------------------
+    def _ensure_loaded(self) -> None:
+        """Load the collections into memory once per process: a restarted Milvus (Lite) keeps them released."""
+        if self._loaded_collections:
+            return
+        for part in ("meta", "docs", "passages", "tags"):
+            name = self._name(part)
+            if self.client.has_collection(name):
+                state = str(self.client.get_load_state(name).get("state", ""))
+                if "Loaded" not in state:
+                    self.client.load_collection(name)
+        self._loaded_collections = True
+
     def _meta(self) -> dict[str, Any] | None:
         if not self.client.has_collection(self._name("meta")):
             return None
+        self._ensure_loaded()
         rows = self.client.query(self._name("meta"), filter=f'key == "{META_KEY}"', output_fields=["value"])
         return dict(rows[0]["value"]) if rows else None
 

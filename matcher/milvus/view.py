@@ -121,14 +121,31 @@ class MilvusView(View):
 
     # -- retrieval --------------------------------------------------------------------------------------------
     def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
-        """Postings owning one of the `n` passages nearest any query vector, the filter inside the search."""
+        """Postings owning one of the `n` passages nearest any query vector, the filter inside the search.
+
+        As `View.dense_hits`: similarities rounded to 1e-6, ties at the cut broken by posting id and passage, so
+        Milvus returns the same postings as the FAISS store (it is asked for more until the n-th is no tie).
+        """
         if not len(queries) or not self.n_docs or not masks[0].any():
             return set()
-        hits = self.client.search(self._name("passages"), data=np.asarray(queries, dtype=np.float32).tolist(),
-                                  anns_field="vector", limit=min(n, 16_384), filter=self._expr(masks[0]),
-                                  output_fields=["doc"], search_params={"metric_type": "IP"})
-        return {(0, self.position[int(h["entity"]["doc"])]) for per_query in hits for h in per_query
-                if int(h["entity"]["doc"]) in self.position}
+        expr, ids = self._expr(masks[0]), self.segments[0].ids
+        out: set[Ref] = set()
+        for query in np.asarray(queries, dtype=np.float32):
+            limit = n
+            while True:
+                hits = self.client.search(self._name("passages"), data=[query.tolist()], anns_field="vector",
+                                          limit=min(limit + 1, 16_384), filter=expr, output_fields=["doc", "row"],
+                                          search_params={"metric_type": "IP"})[0]
+                found = [(-round(float(h["distance"]), 6), ids[self.position[int(h["entity"]["doc"])]],
+                          int(h["entity"]["row"]) % 4096, self.position[int(h["entity"]["doc"])])
+                         for h in hits if int(h["entity"]["doc"]) in self.position]
+                found.sort()
+                # Complete when fewer came back than asked, or the first one past the cut is not tied with it.
+                if len(hits) <= limit or limit >= 16_383 or len(found) <= n or found[n][0] != found[n - 1][0]:
+                    break
+                limit *= 2
+            out.update((0, hit[3]) for hit in found[:n])
+        return out
 
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Exact BM25 (Lucene variant) over this version's live postings: one query returns every live posting
