@@ -28,6 +28,8 @@ from matcher.milvus.view import LISTED, MilvusView, RecordCache, stored_doc
 META_KEY = "manifest"
 INSERT_ROWS = 512  # rows per insert call (a gRPC message stays far below its size limit)
 KEEP_COMMITS = 200
+TERM_CACHE = 20_000  # postings whose term counts a process keeps (about 10-20 KB each)
+VECTOR_CACHE = 5_000  # postings whose vectors a process keeps (about 15 KB each at 384 dimensions)
 
 
 class MilvusStore:
@@ -44,6 +46,8 @@ class MilvusStore:
         self._lock = threading.RLock()
         self._tag_vectors: dict[str, np.ndarray] = {}
         self._records = RecordCache()
+        self._terms = RecordCache(TERM_CACHE)
+        self._vectors = RecordCache(VECTOR_CACHE)
         self._loaded_collections = False
 
     def _name(self, part: str) -> str:
@@ -135,6 +139,49 @@ class MilvusStore:
             found = stored_doc(rows[0]["record"])
             self._records.put(doc, found)
         return found
+
+    def term_counts(self, docs: Sequence[int]) -> list[dict[str, int]]:
+        """Each row's term counts (cached by row: a replica fetches a posting's terms once, not per query)."""
+        missing = [d for d in dict.fromkeys(docs) if d not in self._terms]
+        for start in range(0, len(missing), 1000):
+            listed = ", ".join(map(str, missing[start:start + 1000]))
+            for row in self.client.query(self._name("docs"), filter=f"doc in [{listed}]",
+                                         output_fields=["doc", "terms", "tfs"]):
+                self._terms.put(int(row["doc"]), dict(zip(row["terms"], map(int, row["tfs"]), strict=True)))
+        out = []
+        for d in docs:
+            counts = self._terms.get(d)
+            if counts is None:  # evicted meanwhile (a cache smaller than one query's rows)
+                row = self.client.query(self._name("docs"), filter=f"doc == {d}", output_fields=["terms", "tfs"])[0]
+                counts = dict(zip(row["terms"], map(int, row["tfs"]), strict=True))
+            out.append(counts)
+        return out
+
+    def vectors(self, docs: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Each row's (head, title, passage vectors in passage order, passage kinds), cached by row."""
+        missing = [d for d in dict.fromkeys(docs) if d not in self._vectors]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            listed = ", ".join(map(str, chunk))
+            heads = {int(r["doc"]): r for r in self.client.query(self._name("docs"), filter=f"doc in [{listed}]",
+                                                                  output_fields=["doc", "head", "title_vec"])}
+            parts: dict[int, list[tuple[int, list[float], int]]] = {d: [] for d in chunk}
+            for r in schema.query_all(self.client, self._name("passages"), f"doc in [{listed}]",
+                                      ["row", "doc", "vector", "kind"]):
+                parts[int(r["doc"])].append((int(r["row"]), r["vector"], int(r["kind"])))
+            for d in chunk:
+                rows = sorted(parts[d], key=lambda x: x[0])
+                self._vectors.put(d, (np.asarray(heads[d]["head"], dtype=np.float32),
+                                      np.asarray(heads[d]["title_vec"], dtype=np.float32),
+                                      np.asarray([x[1] for x in rows], dtype=np.float32).reshape(len(rows), -1),
+                                      np.asarray([x[2] for x in rows], dtype=np.int64)))
+        out = []
+        for d in docs:
+            found = self._vectors.get(d)
+            if found is None:  # evicted meanwhile (more rows than the cache holds): read it alone
+                found = self.vectors([d])[0]
+            out.append(found)
+        return out
 
     # -- writing ----------------------------------------------------------------------------------------------
     def ensure_writable(self) -> None:

@@ -157,17 +157,14 @@ class MilvusView(View):
             return [scores]
         wanted = ", ".join(schema.literal(t) for t in terms)
         rows = schema.query_all(self.client, self._name("docs"),
-                                f"{schema.live(self.at)} and array_contains_any(terms, [{wanted}])",
-                                ["doc", "terms", "tfs"])
+                                f"{schema.live(self.at)} and array_contains_any(terms, [{wanted}])", ["doc"])
+        docs = [int(r["doc"]) for r in rows if int(r["doc"]) in self.position]
         found: list[tuple[int, dict[str, int]]] = []
         df: Counter[str] = Counter()
-        for row in rows:
-            pos = self.position.get(int(row["doc"]))
-            if pos is None:
-                continue
-            counts = {t: int(c) for t, c in zip(row["terms"], row["tfs"], strict=True) if t in terms}
+        for doc, all_counts in zip(docs, self.store.term_counts(docs), strict=True):
+            counts = {t: all_counts[t] for t in terms if t in all_counts}
             df.update(counts.keys())
-            found.append((pos, counts))
+            found.append((self.position[doc], counts))
         idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         doclen = self.segments[0].doclen
         for pos, counts in found:
@@ -179,29 +176,16 @@ class MilvusView(View):
 
     # -- fetching ---------------------------------------------------------------------------------------------
     def fetch(self, refs: Sequence[Ref]) -> Fetched:
-        """Vectors of `refs` (only these postings are read), in that order."""
+        """Vectors of `refs` (only these postings are read; rows a process read before come from its cache)."""
         dim = self.manifest.dimension
         docs = [int(self.segments[0].docs[d]) for _, d in refs]
-        heads = np.zeros((len(refs), dim), dtype=np.float32)
-        titles = np.zeros((len(refs), dim), dtype=np.float32)
-        by_doc: dict[int, list[tuple[int, list[float], int]]] = {d: [] for d in docs}
-        if docs:
-            listed = ", ".join(map(str, docs))
-            for row in self.client.query(self._name("docs"), filter=f"doc in [{listed}]",
-                                         output_fields=["doc", "head", "title_vec"]):
-                i = docs.index(int(row["doc"]))
-                heads[i], titles[i] = row["head"], row["title_vec"]
-            for row in schema.query_all(self.client, self._name("passages"), f"doc in [{listed}]",
-                                        ["row", "doc", "vector", "kind"]):
-                by_doc[int(row["doc"])].append((int(row["row"]), row["vector"], int(row["kind"])))
-        counts = [len(by_doc[d]) for d in docs]
+        vectors = self.store.vectors(docs)
+        counts = [len(v[2]) for v in vectors]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        passages = np.zeros((int(offsets[-1]), dim), dtype=np.float32)
-        kinds = np.zeros(int(offsets[-1]), dtype=np.int64)
-        for i, d in enumerate(docs):
-            for j, (_, vector, kind) in enumerate(sorted(by_doc[d], key=lambda r: r[0])):
-                passages[offsets[i] + j] = vector
-                kinds[offsets[i] + j] = kind
+        passages = np.concatenate([v[2] for v in vectors]) if vectors else np.zeros((0, dim), np.float32)
+        kinds = np.concatenate([v[3] for v in vectors]) if vectors else np.zeros(0, np.int64)
+        heads = np.stack([v[0] for v in vectors]) if vectors else np.zeros((0, dim), np.float32)
+        titles = np.stack([v[1] for v in vectors]) if vectors else np.zeros((0, dim), np.float32)
         lists = self.segments[0].family_lists
         positions = np.asarray([d for _, d in refs], dtype=np.int64)
         families = (lists.offsets[positions + 1] - lists.offsets[positions]).astype(np.float64) if len(refs) \
@@ -220,7 +204,7 @@ def stored_doc(record: dict[str, Any]) -> StoredDoc:
 
 
 class RecordCache(OrderedDict):
-    """Stored records by row number (rows never change, so no entry goes stale), least recently used out."""
+    """Values by row number (rows never change, so no entry goes stale), least recently used out."""
 
     def __init__(self, size: int = 4096) -> None:
         super().__init__()
