@@ -186,14 +186,12 @@ class View:
             local = [(seg.terms[t], idf[t] * c) for t, c in terms.items() if t in idf and t in seg.terms]
             if local and mask.any():
                 csc = seg.tf_csc
-                rows, weights = [], []
-                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64) / self.avgdl)
-                for lid, w in local:
-                    start, end = csc.indptr[lid], csc.indptr[lid + 1]
-                    docs, tf = csc.indices[start:end], csc.data[start:end].astype(np.float64)
-                    rows.append(docs)
-                    weights.append(w * tf / (tf + norm[docs]))
-                scores = np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=len(seg))
+                lids = np.asarray([lid for lid, _ in local], dtype=np.int64)
+                entries, owner = ranges(csc.indptr.astype(np.int64), lids)  # every (term, posting) pair at once
+                docs, tf = csc.indices[entries], csc.data[entries].astype(np.float64)
+                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64)[docs] / self.avgdl)
+                weight = np.asarray([w for _, w in local], dtype=np.float64)[owner]
+                scores = np.bincount(docs, weight * tf / (tf + norm), minlength=len(seg))
                 scores[~mask] = 0.0
             out.append(scores)
         return out
