@@ -306,11 +306,6 @@ def _ivf(docs: Sequence[IndexDoc], policy: SegmentPolicy) -> object:
     return index
 
 
-def is_writable(root: Path) -> bool:
-    target = root if root.exists() else root.parent
-    return os.access(target, os.W_OK)
-
-
 class FaissFlat:
     """Every live passage of a view in one FAISS IndexFlatIP (ids = row numbers): a baseline for benchmarks."""
 
