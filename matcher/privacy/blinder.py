@@ -114,6 +114,23 @@ def _items(text: str) -> list[_Span]:
     return spans
 
 
+def _contact_links(text: str) -> list[_Span]:
+    """Any link in the contact block at the top (a personal site); further down, links are employers' and
+    projects' sites (evidence of fit) unless they are profiles (`rules.PHRASES`) or labelled ("Website: ...")."""
+    top = text[:_offset_of_line(text, rules.CONTACT_LINES)]
+    return [_Span(m.start(), m.end(), "url") for m in rules.LINK.finditer(top)]
+
+
+def _offset_of_line(text: str, n: int) -> int:
+    """Where line `n` (from 0) starts; the text's length when it has fewer lines."""
+    offset = 0
+    for _ in range(n):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
+    return offset
+
+
 def _pronouns(text: str) -> list[_Span]:
     return [_Span(m.start(), m.end(), "pronouns", _neutral(m.group())) for m in rules.PRONOUNS.finditer(text)]
 
@@ -160,6 +177,7 @@ def blind(text: str) -> Blinded:
     labelled, name_parts = _labelled(text)
     spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text)
     spans += [_Span(m.start(), m.end(), kind) for kind, rx in rules.COMPILED_PHRASES for m in rx.finditer(text)]
+    spans += _contact_links(text)
     kept = _resolve(spans)
     if not kept:
         return Blinded(text)
