@@ -154,18 +154,13 @@ _EMPTY_LINE = re.compile(r"^[ \t\W_]*$")
 _ORPHANS = re.compile(r"(?:^|(?<=\s))(?:[,;|•·/&+-]|and|with)(?=\s*(?:[,;|•·.]|$))|\(\s*\)|\[\s*\]", re.MULTILINE)
 
 
-def _tidy(text: str) -> str:
-    """Collapse what removal left behind: doubled separators, empty brackets, lines of punctuation alone."""
-    out = []
-    for line in text.splitlines():
-        line = re.sub(r"[ \t]{2,}", " ", line)
-        line = re.sub(r"\s*([,;|•·])(?:\s*[,;|•·])+", r"\1", line)
-        line = _ORPHANS.sub("", line)
-        line = re.sub(r"\s+([,.;:])", r"\1", line).strip(" \t,;|•·-")
-        if _EMPTY_LINE.match(line) and out and not out[-1]:
-            continue  # keep paragraph breaks, but never two empty lines in a row
-        out.append("" if _EMPTY_LINE.match(line) else line)
-    return "\n".join(out).strip()
+def _tidy_line(line: str) -> str:
+    """Collapse what removal left on a line: doubled separators, empty brackets; '' when only punctuation is left."""
+    line = re.sub(r"[ \t]{2,}", " ", line)
+    line = re.sub(r"\s*([,;|•·])(?:\s*[,;|•·])+", r"\1", line)
+    line = _ORPHANS.sub("", line)
+    line = re.sub(r"\s+([,.;:])", r"\1", line).strip(" \t,;|•·-")
+    return "" if _EMPTY_LINE.match(line) else line
 
 
 def blind(text: str) -> Blinded:
@@ -181,13 +176,29 @@ def blind(text: str) -> Blinded:
     kept = _resolve(spans)
     if not kept:
         return Blinded(text)
-    pieces, cursor = [], 0
-    for span in kept:
-        pieces += [text[cursor:span.start], span.replacement]
-        cursor = span.end
-    pieces.append(text[cursor:])
     counts = Counter(span.kind for span in kept)
-    return Blinded(_tidy("".join(pieces)), {kind: counts[kind] for kind in KINDS if counts[kind]})
+    return Blinded(_apply(text, kept), {kind: counts[kind] for kind in KINDS if counts[kind]})
+
+
+def _apply(text: str, spans: list[_Span]) -> str:
+    """The text with `spans` replaced; only the lines they touch are tidied (or dropped when nothing is left), so
+    the rest of the CV (bullets, spacing, layout that passages and headlines read) stays exactly as written."""
+    out = []
+    for line in re.finditer(r"^.*$", text, re.MULTILINE):
+        start, end = line.span()
+        touching = [s for s in spans if s.start < end and s.end > start]
+        if not touching:
+            out.append(line.group())
+            continue
+        pieces, cursor = [], start
+        for span in touching:  # clipped to this line: a span may run on from the line before
+            pieces += [text[cursor:max(span.start, cursor)], span.replacement]
+            cursor = min(span.end, end)
+        pieces.append(text[cursor:end])
+        tidied = _tidy_line("".join(pieces))
+        if tidied:
+            out.append(tidied)
+    return "\n".join(out).strip()
 
 
 def blind_text(text: str | None, skills: tuple[str, ...] = ()) -> tuple[str | None, Blinding]:
