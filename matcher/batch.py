@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from matcher.documents import DocumentError, read_file
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError
 from matcher.filters import Filters
 from matcher.limits import check_candidate_size
 from matcher.query import Candidate
 
-LINE_KEYS = {"id", "text", "skills", "filters", "blind"}
+LINE_KEYS = {"id", "text", "file", "skills", "filters", "blind"}
 
 
 def parse_line(raw: str | bytes, number: int, include_archived: bool,
-               blind: bool = True) -> tuple[str, Candidate, Filters]:
-    """Validate one input line: `{"id": str, "text"?: str, "skills"?: [str], "filters"?: {...}, "blind"?: bool}`."""
+               blind: bool = True, base: Path | None = None) -> tuple[str, Candidate, Filters]:
+    """Validate one input line: `{"id": str, "text"?: str, "file"?: path, "skills"?: [str], "filters"?: {...},
+    "blind"?: bool}`. A relative "file" path is taken from `base` (the input file's folder); it is read in memory.
+    """
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -33,6 +37,8 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool,
     text, skills = data.get("text"), data.get("skills") or []
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"line {number}: 'text' must be a string")
+    if data.get("file") is not None:
+        text = _file_text(data["file"], text, number, base)
     if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
         raise InvalidInput(f"line {number}: 'skills' must be a list of strings")
     blind = data.get("blind", blind)
@@ -53,6 +59,17 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool,
     return line_id, candidate, Filters.from_mapping(raw_filters)
 
 
+def _file_text(file: object, text: str | None, number: int, base: Path | None) -> str:
+    if not isinstance(file, str) or not file:
+        raise InvalidInput(f"line {number}: 'file' must be a path (a string)")
+    if text is not None:
+        raise InvalidInput(f"line {number}: give 'text' or 'file', not both")
+    try:
+        return read_file((base or Path.cwd()) / file).text
+    except DocumentError as exc:
+        raise type(exc)(f"line {number}: {exc.message}") from None
+
+
 def _line_id(raw: str | bytes) -> str | None:
     try:
         data = json.loads(raw)
@@ -68,7 +85,8 @@ def failed_line(line_id: str | None, number: int, exc: MatcherError) -> dict[str
 
 
 def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
-              include_archived: bool = False, blind: bool = True) -> Iterator[dict[str, Any]]:
+              include_archived: bool = False, blind: bool = True,
+              base: Path | None = None) -> Iterator[dict[str, Any]]:
     """Yield one output object per non-blank input line, in input order; a bad line yields an error object.
 
     Each output line: `{"id", "results", "candidates_examined", "blinded", "provenance"}` (`Matcher.match_response`).
@@ -77,7 +95,7 @@ def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
         if not raw.strip():
             continue
         try:
-            line_id, candidate, filters = parse_line(raw, number, include_archived, blind)
+            line_id, candidate, filters = parse_line(raw, number, include_archived, blind, base)
             yield {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
         except MatcherError as exc:
             yield failed_line(_line_id(raw), number, exc)

@@ -96,32 +96,59 @@ def index(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad posting.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed postings that are not under PATHS.")] = False,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Let --prune remove every posting.")] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Postings per commit: a killed run "
+                                                   "keeps every committed batch [default: 256].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Build or update the index so it holds exactly the postings under PATHS (default: seeds/)."""
+    """Add and update the postings under PATHS (default: seeds/); only new or changed ones are embedded.
+
+    Postings already in the index but not under PATHS are kept (and counted) unless --prune is given.
+    """
     sources = paths or [Path("seeds")]
     _check_writable(index)
     matcher = _run(lambda: _open(index, model, must_exist=False))
-    report = _run(lambda: _index(matcher, sources, strict, quiet))
+    if batch_size:
+        from dataclasses import replace
+
+        matcher.config = replace(matcher.config, segments=replace(matcher.config.segments, batch_postings=batch_size))
+    report = _run(lambda: _index(matcher, sources, strict=strict, progress=not quiet, prune=prune,
+                                 allow_empty=allow_empty))
     for rejection in report.rejected:
         typer.echo(f"rejected: {rejection}", err=True)
     if json_out:
         typer.echo(json.dumps({"indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
-                               "rejected": [str(r) for r in report.rejected], "postings": report.postings,
-                               "passages_embedded": report.passages_embedded, "seconds": report.seconds}))
+                               "stale": report.stale, "rejected": [str(r) for r in report.rejected],
+                               "postings": report.postings, "passages_embedded": report.passages_embedded,
+                               "seconds": report.seconds, "version": report.version}))
         return
     rate = report.passages_embedded / report.seconds if report.seconds else 0.0
     typer.echo(f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
                f"rejected {len(report.rejected)}; {report.postings} postings in {index} "
                f"({report.passages_embedded} passages embedded in {report.seconds:.1f} s, {rate:.1f}/s)")
+    if report.stale:
+        typer.echo(f"kept {report.stale} indexed posting(s) that are not under the given paths; "
+                   "--prune removes them", err=True)
 
 
-def _index(matcher: Any, sources: list[Path], strict: bool, quiet: bool) -> Any:
+@app.command()
+def upgrade(index: IndexOpt = DEFAULT_INDEX_DIR, model: ModelOpt = None,
+            quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Convert an index in the old single-snapshot format to segments, in place, without re-embedding."""
+    from matcher.index.legacy import upgrade as convert
+
+    matcher = _run(lambda: _open(index, model, must_exist=False))
+    count = _run(lambda: convert(index, matcher.store, matcher.config, progress=not quiet))
+    typer.echo(f"upgraded {index}: {count} postings, version {matcher.version}")
+
+
+def _index(matcher: Any, sources: list[Path], **options: Any) -> Any:
     from matcher.errors import index_writes
 
     with index_writes(matcher.index_dir):
-        return matcher.index(sources, strict=strict, progress=not quiet)
+        return matcher.index(sources, **options)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -143,7 +170,8 @@ def _filters(job_type: str | None, company: str | None, location: str | None, ta
 @app.command()
 def match(
     text: Annotated[str | None, typer.Option("--text", help="CV or profile text.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a file ('-' for stdin).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the CV from a PDF, DOCX, text or Markdown file "
+                                                            "('-' for stdin); it is read in memory, never copied.")] = None,
     skills: Annotated[list[str] | None, typer.Option(
         "--skills", help="Skills, comma-separated; the option can be repeated (--skills go --skills k8s).")] = None,
     k: KOpt = 10,
@@ -170,10 +198,12 @@ def match(
     if text is not None and file is not None:
         fail("give --text or --file, not both")
     if file is not None:
-        try:
-            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
+        from matcher.documents import read_document, read_file
+
+        if str(file) == "-":
+            text = _run(lambda: read_document(sys.stdin.buffer.read(), None)).text
+        else:
+            text = _run(lambda: read_file(file)).text
     skill_list = _split(skills)
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
@@ -222,9 +252,10 @@ def batch(
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
 ) -> None:
-    """Score many candidates: each line {"id", "text"?, "skills"?, "filters"?, "blind"?} gives one line
+    """Score many candidates: each line {"id", "text"? or "file"?, "skills"?, "filters"?, "blind"?} gives one line
     {"id", "results", "candidates_examined", "blinded", "provenance"}.
 
+    A "file" (PDF, DOCX, text or Markdown) is a path relative to IN.jsonl's folder (or the current one for stdin).
     A line that fails gets {"id", "error": {code, message, status, details: {line}}}; the exit status is then 1
     unless --allow-errors.
     """
@@ -241,7 +272,8 @@ def batch(
     sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
     errors = lines = 0
     with source:
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind):
+        base = Path.cwd() if str(infile) == "-" else infile.parent
+        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base):
             lines += 1
             errors += "error" in row
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -279,11 +311,13 @@ def serve(
         fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
     _check_index_dir(settings.index_dir)
     if not settings.allow_empty_index:
-        from matcher.index.folder import current_version
+        from matcher.index.manifest import read as read_manifest
 
-        _run(lambda: current_version(settings.index_dir))  # fail here, in one line, rather than in a worker
+        _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
     from matcher.api.serve import run
 
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"matcher: open http://{shown}:{port}/ in a browser to search with a CV (API docs at /docs)", err=True)
     _run(lambda: run(settings, host, port, workers, model, _log_config()))
 
 

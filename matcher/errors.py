@@ -71,6 +71,14 @@ class ModelUnavailable(MatcherError):
     code = "model_unavailable"
 
 
+class IndexDamaged(MatcherError):
+    """A file of the index cannot be read or disagrees with the rest: rebuild, or restore the folder."""
+
+    status = 503
+    code = "index_damaged"
+
+
+
 class IndexWriteFailed(MatcherError):
     """The file system refused a write (disk full, read-only folder): nothing was published, the previous
     version stays live. 507 when space ran out, 503 otherwise."""

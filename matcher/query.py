@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from matcher.config import Ranking
 from matcher.embed import Embedder
 from matcher.errors import InvalidInput
-from matcher.index.snapshot import Snapshot
 from matcher.passages import split_query
 from matcher.privacy import blind_text
 from matcher.results import Blinding, TagMatch
-from matcher.skills import candidate_skills, extract_skills, text_families
+from matcher.skills import Vocabulary, candidate_skills, extract_skills, text_families
 
-MAX_QUERY_CHUNKS = 8
-SEMANTIC_TAG_THRESHOLD = 0.62
-SEMANTIC_TAG_NEIGHBOURS = 2
+_RANKING = Ranking()
+MAX_QUERY_CHUNKS = _RANKING.max_query_chunks
+SEMANTIC_TAG_THRESHOLD = _RANKING.semantic_tag_threshold
+SEMANTIC_TAG_NEIGHBOURS = _RANKING.semantic_tag_neighbours
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,31 @@ def _skills_line(skills: tuple[str, ...]) -> str:
     return "Skills: " + ", ".join(skills)
 
 
-def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> PreparedQuery:
+class TagSource(Protocol):
+    """Where a query finds the vocabulary and the tag vectors (an index view)."""
+
+    @property
+    def vocab(self) -> Vocabulary: ...
+
+    @property
+    def tag_table(self) -> tuple[tuple[str, ...], np.ndarray]: ...
+
+
+def semantic_neighbours(term_vectors: np.ndarray, table: tuple[tuple[str, ...], np.ndarray], n: int,
+                        threshold: float) -> list[list[tuple[str, float]]]:
+    """For each term vector, up to `n` tags whose vectors are at least `threshold` similar, best first."""
+    names, matrix = table
+    if not len(names) or not len(term_vectors):
+        return [[] for _ in range(len(term_vectors))]
+    sims = term_vectors @ matrix.T
+    out = []
+    for row in sims:
+        best = np.argsort(-row, kind="stable")[:n]
+        out.append([(names[int(i)], float(row[i])) for i in best if row[i] >= threshold])
+    return out
+
+
+def prepare(candidate: Candidate, snapshot: TagSource, embedder: Embedder) -> PreparedQuery:
     """Embed the candidate's text chunks and skills; resolve skills to tags (exact, alias, semantic)."""
     texts: list[str] = []
     if candidate.text and candidate.text.strip():
@@ -100,13 +126,11 @@ def prepare(candidate: Candidate, snapshot: Snapshot, embedder: Embedder) -> Pre
     else:
         mean = vectors[: len(texts)].mean(axis=0)
         head_vector = (mean / (np.linalg.norm(mean) or 1.0))[None, :].astype(np.float32)
-    if len(unresolved) and len(snapshot.tags):
-        scores, ids = snapshot.tags.search(term_vectors, SEMANTIC_TAG_NEIGHBOURS)
-        for term, row_scores, row_ids in zip(unresolved, scores, ids, strict=True):
-            for score, tag_id in zip(row_scores, row_ids, strict=True):
-                if tag_id >= 0 and score >= SEMANTIC_TAG_THRESHOLD:
-                    tag = snapshot.tag_names[int(tag_id)]
-                    tags.setdefault(tag, TagMatch(tag, "semantic", term, round(float(score), 4)))
+    if len(unresolved):
+        found = semantic_neighbours(term_vectors, snapshot.tag_table, SEMANTIC_TAG_NEIGHBOURS, SEMANTIC_TAG_THRESHOLD)
+        for term, neighbours in zip(unresolved, found, strict=True):
+            for tag, score in neighbours:
+                tags.setdefault(tag, TagMatch(tag, "semantic", term, round(score, 4)))
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
     family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
     families = text_families(family_text, vocab)

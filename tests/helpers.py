@@ -4,6 +4,7 @@ matter (storage, write paths, surfaces, faults), and small posting builders."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,15 +12,19 @@ from typing import Any
 import numpy as np
 
 from matcher.embed import Embedder
+from matcher.postings import Posting
 
 FAKE_DIMENSION = 32
+_WORD = re.compile(r"\w+")
 
 
 class FakeEmbedder(Embedder):
-    """Unit vectors derived from a hash of each text: same text, same vector; no model is loaded."""
+    """Bag-of-words hashing vectors (unit length): the same text gives the same vector, texts sharing words get
+    similar vectors, and no model is loaded. `texts` counts what was encoded (to check what a write re-embeds)."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.texts = 0
 
     @property
     def model_id(self) -> str:
@@ -37,13 +42,26 @@ class FakeEmbedder(Embedder):
     def max_seq_length(self) -> int:
         return 256
 
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(FAKE_DIMENSION, dtype=np.float32)
+        for word in _WORD.findall(text.lower()) or ["<empty>"]:
+            h = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+            v[h % FAKE_DIMENSION] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = np.linalg.norm(v)
+        return v / norm if norm else np.eye(FAKE_DIMENSION, dtype=np.float32)[0]
+
     def _encode(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
+        self.texts += len(texts)
         out = np.empty((len(texts), FAKE_DIMENSION), dtype=np.float32)
         for i, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "little")
-            vector = np.random.default_rng(seed).standard_normal(FAKE_DIMENSION).astype(np.float32)
-            out[i] = vector / np.linalg.norm(vector)
+            out[i] = self._vector(text)
         return out
+
+
+def posting(pid: str, title: str = "Backend Engineer", body: str = "", **fields: object) -> Posting:
+    """A valid posting with a content hash (as the parsers make them)."""
+    body = body or f"We build {title.lower()} things with Python, Go and PostgreSQL.\n\nYou will ship APIs."
+    return Posting(id=pid, title=title, body=body, **fields).with_hash()  # type: ignore[arg-type]
 
 
 def markdown(title: str = "Backend developer", body: str = "We build APIs in Go and Postgres.", **meta: Any) -> str:

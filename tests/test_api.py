@@ -127,7 +127,7 @@ def test_match_returns_the_library_results(client: TestClient, read_matcher: Mat
     assert body["results"] and all(set(r) == RESULT_KEYS for r in body["results"])
     expected = [r.to_dict() for r in read_matcher.match(skills=SKILLS, k=5)]
     assert body["results"] == expected
-    live = sum(1 for pid in read_matcher.snapshot.entries if not read_matcher.get(pid).archived)
+    live = sum(1 for pid in read_matcher.view.where if not read_matcher.get(pid).archived)
     assert body["candidates_examined"] == live and body["took_ms"] > 0
 
 
@@ -155,7 +155,7 @@ def test_get_posting_and_similar(client: TestClient, read_matcher: Matcher) -> N
 def test_tags_vocabulary_for_autocompletion(client: TestClient, read_matcher: Matcher) -> None:
     body = client.get("/v1/tags").json()
     rows = {row["tag"]: row for row in body["tags"]}
-    assert body["count"] == len(rows) == len(read_matcher.snapshot.vocab.tags)
+    assert body["count"] == len(rows) == len(read_matcher.view.vocab.tags)
     assert rows["python"]["postings"] >= 2 and rows["python"]["name"]
     assert any(row["aliases"] for row in rows.values())
     counts = [row["postings"] for row in body["tags"]]

@@ -116,3 +116,32 @@ def test_cli_index_reports_rejections(tmp_path: Path) -> None:
     assert "indexed 1, unchanged 0, removed 0, rejected 1" in out.output
     strict = runner.invoke(app, ["index", str(src), "--index", str(tmp_path / "idx2"), "--strict", "-q"])
     assert strict.exit_code == 1 and "bad.md" in strict.output
+
+
+def test_cli_and_batch_read_cv_files(seed_matcher: Matcher, seed_index: Path, tmp_path: Path) -> None:
+    from tests.documents_helpers import make_blank_pdf, make_docx, make_pdf
+
+    cv = "Backend engineer\nGo, PostgreSQL and Kubernetes on AWS; payment APIs."
+    (tmp_path / "cv.pdf").write_bytes(make_pdf(cv))
+    (tmp_path / "cv.docx").write_bytes(make_docx(cv))
+    (tmp_path / "scan.pdf").write_bytes(make_blank_pdf())
+    text = (tmp_path / "cv.txt")
+    text.write_text(cv)
+    expected = [r.to_dict() for r in seed_matcher.match(text=cv, k=3)]
+    for name in ("cv.pdf", "cv.docx", "cv.txt"):
+        out = runner.invoke(app, ["match", "--file", str(tmp_path / name), "-k", "3", "--json", "--index", str(seed_index)])
+        assert out.exit_code == 0, out.output
+        got = json.loads(out.stdout)["results"]
+        assert [r["posting_id"] for r in got] == [r["posting_id"] for r in expected], name
+    scan = runner.invoke(app, ["match", "--file", str(tmp_path / "scan.pdf"), "--index", str(seed_index)])
+    assert scan.exit_code == 1 and "scan.pdf: no text could be extracted from the PDF" in scan.stderr
+    assert "Traceback" not in scan.output
+    lines = [json.dumps({"id": "a", "file": "cv.docx"}), json.dumps({"id": "b", "file": "scan.pdf"}),
+             json.dumps({"id": "c", "file": "cv.pdf", "text": "x"}), json.dumps({"id": "d", "file": "missing.pdf"})]
+    rows = list(run_batch(seed_matcher, lines, k=3, base=tmp_path))
+    assert [r["posting_id"] for r in rows[0]["results"]] == [r["posting_id"] for r in expected]
+    assert rows[1]["error"]["code"] == "no_text" and rows[1]["error"]["details"]["line"] == 2
+    assert "not both" in rows[2]["error"]["message"] and "cannot read" in rows[3]["error"]["message"]
+    (tmp_path / "in.jsonl").write_text(lines[0] + "\n")
+    out = runner.invoke(app, ["batch", str(tmp_path / "in.jsonl"), "-k", "3", "--index", str(seed_index)])
+    assert out.exit_code == 0 and json.loads(out.stdout)["results"][0]["posting_id"] == expected[0]["posting_id"]

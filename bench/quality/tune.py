@@ -21,8 +21,10 @@ import numpy as np
 from bench.quality.data import load_eval_set
 from bench.quality.metrics import score_run
 from matcher.engine import Matcher
+from matcher.filters import Filters
 from matcher.query import Candidate, prepare
-from matcher.scoring import Weights, score
+from matcher.ranking import bm25_all, score_refs
+from matcher.scoring import Weights
 
 KINDS = ("all", "cv", "profile", "skills")
 STEPS = (0.04, 0.02, 0.01)
@@ -30,14 +32,15 @@ STEPS = (0.04, 0.02, 0.01)
 
 def components(m: Matcher, queries) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
     """Unweighted components for every posting, per query (the engine's own scoring code)."""
-    state = m.state
-    positions = np.arange(len(state.layout.posting_ids))
+    view = m.view
+    refs = sorted(view.where.values(), key=view.posting_id)
+    masks = view.allowed(Filters(include_archived=True))
     out = {}
     for q in queries:
-        prepared = prepare(Candidate(q.text or None, tuple(q.skills)), state.snapshot, m.embedder)
-        scored = score(prepared, state.snapshot, state.layout, positions, Weights())
+        prepared = prepare(Candidate(q.text or None, tuple(q.skills)), view, m.embedder)
+        _, scored = score_refs(view, prepared, refs, bm25_all(view, prepared, masks, m.config), m.config)
         out[q.qid] = {k: np.asarray(v) for k, v in scored.parts.items()}
-    return list(state.layout.posting_ids), out
+    return [view.posting_id(r) for r in refs], out
 
 
 def totals(comps, weights: dict[str, float], qids: Sequence[str]) -> dict[str, np.ndarray]:

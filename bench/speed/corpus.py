@@ -108,8 +108,8 @@ def load_queries() -> Queries:
 
 
 def passage_texts(postings: Sequence[Any]) -> list[str]:
-    """Exactly the passage texts `Matcher.index` embeds for these postings (see matcher/index/build.py)."""
-    from matcher.index.build import passage_document
+    """Exactly the passage texts `Matcher.index` embeds for these postings (see matcher/index/docs.py)."""
+    from matcher.index.docs import passage_document
     from matcher.passages import Passage, split_passages
 
     texts = []

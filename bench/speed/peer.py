@@ -73,8 +73,7 @@ def matcher_child(paths: list[str], index_dir: str, queries_file: str, quick: bo
     from bench.speed.embedders import TimingEmbedder, warm
     from bench.speed.worker import rss_bytes
     from matcher.engine import Matcher
-    from matcher.index import folder
-    from matcher.index.store import FaissStore
+    from matcher.index.store import FaissFlat
 
     queries = json.loads(Path(queries_file).read_text())
     embedder = TimingEmbedder()
@@ -88,7 +87,7 @@ def matcher_child(paths: list[str], index_dir: str, queries_file: str, quick: bo
     out["calls"] = embedder.calls
     counts = N_QUICK if quick else N
     out["match"] = _latency(lambda q: matcher.match(**q["candidate"], k=10, filters=FILTERS) and None, queries, counts)
-    store = FaissStore.load(folder.current_version(Path(index_dir)) / "passages.faiss")
+    store = FaissFlat.of(matcher.view)
     out["vector_search"] = _latency(lambda q: store.search(embedder.encode_queries([q["text"]]), 10) and None, queries, counts)
     vectors = {q["text"]: embedder.encode_queries([q["text"]]) for q in queries}
     out["ann_only"] = _latency(lambda q: store.search(vectors[q["text"]], 10) and None, queries, counts)

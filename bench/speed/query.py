@@ -24,14 +24,14 @@ CONCURRENCY = (1, 8)
 
 def full_index_at(root: Path, expected: int) -> bool:
     """Does `root` hold a loadable index of all `expected` crocoder postings, built with the default model?"""
+    from matcher.config import IndexShape
     from matcher.embed import Embedder
-    from matcher.index import folder
-    from matcher.index.manifest import Manifest
+    from matcher.index.manifest import read
 
     try:
-        manifest = Manifest.load(folder.current_version(root))
+        manifest = read(root)
         embedder = Embedder()
-        manifest.check(embedder.model_id, embedder.model_hash)
+        manifest.check(embedder.model_id, embedder.model_hash, IndexShape().as_dict())
     except Exception:  # noqa: BLE001 - absent, unreadable or another model: not usable
         return False
     return manifest.postings == expected
@@ -40,8 +40,6 @@ def full_index_at(root: Path, expected: int) -> bool:
 def crocoder_index(quick: bool) -> Path:
     """The full crocoder index kept by `ingest --full` (bench/out/speed/crocoder-index); else a copy of
     bench/out/crocoder-index when that holds the full corpus; else it is built here (~12 min)."""
-    from matcher.index import folder
-
     full, other = WORK / "crocoder-index", OUT / "crocoder-index"
     expected = len(crocoder_files())
     if full_index_at(full, expected):
@@ -49,9 +47,7 @@ def crocoder_index(quick: bool) -> Path:
     if full_index_at(other, expected):
         log(f"copying the full crocoder index from {other} (a private copy: nobody rebuilds it during the run)")
         shutil.rmtree(full, ignore_errors=True)
-        version = folder.current_version(other)
-        shutil.copytree(version, full / folder.VERSIONS / version.name)
-        (full / folder.POINTER).write_text(version.name + "\n")
+        shutil.copytree(other, full)
         return full
     log(f"no index of the {expected} crocoder postings at {full} or {other}")
     if quick:
@@ -143,53 +139,50 @@ def profile(matcher: Any, queries: Queries, quick: bool) -> dict[str, Any]:
 
 
 def faiss_cost(index_dir: Path, embedder: Any, quick: bool) -> dict[str, Any]:
-    """Single-query search on the passage index: FaissStore.search (the serving path) and the bare index at 1
-    and 2 OpenMP threads, for k = 10 and the engine's candidate k."""
+    """Single-query dense search over the passages: the store's search (`View.dense_hits`, exact NumPy in a
+    segment without an ANN index) next to a bare FAISS IndexFlatIP over the same vectors at 1 and 2 OpenMP
+    threads, for k = 10 and the engine's candidate k."""
     import faiss
 
-    from matcher.engine import CANDIDATE_PASSAGES
-    from matcher.index import folder
-    from matcher.index.store import FaissStore
+    from matcher.config import Ranking
+    from matcher.engine import Matcher
+    from matcher.filters import Filters
+    from matcher.index.store import FaissFlat
 
-    path = folder.current_version(index_dir) / "passages.faiss"
-    store = FaissStore.load(path)
-    index = faiss.read_index(str(path))
+    candidate_k = Ranking().candidate_passages
+    view = Matcher.load(index_dir, embedder=embedder).view
+    flat = FaissFlat.of(view)
     query = embedder.encode_queries(["Skills: python, django, postgresql, aws"])
     reps = 20 if quick else 200
-    out: dict[str, Any] = {
-        "vectors": int(index.ntotal),
-        "index": type(faiss.downcast_index(index)).__name__,
-        "repetitions": reps,
-        "cases": [],
-    }
+    out: dict[str, Any] = {"vectors": len(flat), "index": "IndexFlatIP", "repetitions": reps, "cases": []}
     default = faiss.omp_get_max_threads()
-    ids = store.ids()
-    half = np.sort(np.random.default_rng(0).choice(ids, size=len(ids) // 2, replace=False))
+    masks_all = view.allowed(Filters(include_archived=True))
+    masks_half = [m & (np.arange(len(m)) % 2 == 0) for m in masks_all]
+
+    def timed(fn: Any) -> dict[str, Any]:
+        fn()
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return stats(times)
+
     try:
-        for k in (10, CANDIDATE_PASSAGES):
+        for k in (10, candidate_k):
             for threads in (1, 2):
                 faiss.omp_set_num_threads(threads)
-                index.search(query, k)
-                times = []
-                for _ in range(reps):
-                    start = time.perf_counter()
-                    index.search(query, k)
-                    times.append(time.perf_counter() - start)
-                out["cases"].append({"what": "bare index.search", "k": k, "omp_threads": threads, **stats(times)})
+                out["cases"].append({"what": "bare index.search", "k": k, "omp_threads": threads,
+                                     **timed(lambda k=k: flat.index.search(query, k))})
             faiss.omp_set_num_threads(default)
-            for label, allowed in (("FaissStore.search", None), ("FaissStore.search, allowed = half the ids", half)):
-                store.search(query, k, allowed=allowed)
-                times = []
-                for _ in range(reps):
-                    start = time.perf_counter()
-                    store.search(query, k, allowed=allowed)
-                    times.append(time.perf_counter() - start)
-                out["cases"].append({"what": label, "k": k, "omp_threads": "pinned by FaissStore", **stats(times)})
+            for label, masks in (("View.dense_hits", masks_all), ("View.dense_hits, half the postings", masks_half)):
+                out["cases"].append({"what": label, "k": k, "omp_threads": "numpy",
+                                     **timed(lambda k=k, masks=masks: view.dense_hits(query, k, masks, 16))})
     finally:
         faiss.omp_set_num_threads(default)
     by = {(c["what"], c["k"], c["omp_threads"]): c["p50_ms"] for c in out["cases"]}
     out["ratio_2_over_1_threads_p50"] = {
-        str(k): ratio(by[("bare index.search", k, 2)], by[("bare index.search", k, 1)]) for k in (10, CANDIDATE_PASSAGES)
+        str(k): ratio(by[("bare index.search", k, 2)], by[("bare index.search", k, 1)]) for k in (10, candidate_k)
     }
     return out
 
@@ -228,7 +221,7 @@ def run_in_process(index_dir: Path, embedder: Any = None, quick: bool = False) -
     """The in-process half of the report (used by the smoke test on the seed index)."""
     from bench.speed.embedders import TimingEmbedder, warm
     from bench.speed.worker import rss_bytes
-    from matcher.engine import EXHAUSTIVE_LIMIT, Matcher
+    from matcher.engine import Matcher
 
     timing = TimingEmbedder(base=embedder)
     loaded = warm(timing)
@@ -245,7 +238,7 @@ def run_in_process(index_dir: Path, embedder: Any = None, quick: bool = False) -
             "load_s": round(load_s, 3),
             "rss_bytes": rss_bytes(),
             **loaded,
-            "path": "exhaustive" if info["postings"] <= EXHAUSTIVE_LIMIT else "faiss candidates",
+            "path": "retrieve, fetch, score",
             "created": info.get("created"),
         },
         "in_process": in_process(matcher, timing, queries, quick),

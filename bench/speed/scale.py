@@ -30,7 +30,7 @@ def parse_split(work: Path, limit: int | None = None, seed: int = 0) -> tuple[di
     """Convert, parse (parse_json_record), split and tag every record (a seeded sample of `limit` in quick mode);
     write the valid ones as JSON Lines."""
     from matcher.errors import PostingError
-    from matcher.index.build import posting_tags
+    from matcher.index.docs import posting_tags
     from matcher.postings.parse import parse_json_record
     from matcher.skills import Vocabulary
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from matcher import __version__
-from matcher.api import errors, routes_health, routes_match, routes_postings, routes_tags
+from matcher.api import errors, forms, routes_docs, routes_health, routes_match, routes_pages, routes_postings, routes_tags
 from matcher.api.deps import Refresher
 from matcher.api.metrics import Metrics
 from matcher.api.middleware import ServiceMiddleware
@@ -59,7 +59,7 @@ def create_app(matcher: Matcher | None = None, settings: Settings | None = None)
     settings = settings or Settings()
     docs = settings.docs
     app = FastAPI(title="matcher", version=__version__, lifespan=lifespan, redoc_url=None,
-                  docs_url="/docs" if docs else None, openapi_url="/openapi.json" if docs else None,
+                  docs_url=None, openapi_url="/openapi.json" if docs else None,
                   description="Semantic job search and candidate matching. Errors always have the shape "
                               "`{\"error\": {\"code\", \"message\", \"status\", \"details\"}}`.")
     app.state.settings = settings
@@ -70,5 +70,9 @@ def create_app(matcher: Matcher | None = None, settings: Settings | None = None)
     models = request_models(settings)
     for module in (routes_health, routes_match, routes_postings, routes_tags):
         app.include_router(module.router(settings, models))
+    forms.add_schemas(app, [models.match, models.score])
+    if docs:
+        routes_docs.install(app, "/openapi.json")  # Swagger UI from local files: /docs works offline
+    routes_pages.install(app)  # the search page at /
     app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics)
     return app

@@ -25,7 +25,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 class Refresher:
-    """Checks the index folder's CURRENT pointer at most every `interval` seconds; one check at a time."""
+    """Checks the index folder's manifest at most every `interval` seconds; one check at a time."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval

@@ -9,8 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from matcher.api.deps import MatcherDep, require_json, require_read_key
+from matcher.api import forms
+from matcher.api.deps import MatcherDep, require_read_key
 from matcher.api.errors import responses
 from matcher.api.schemas import MatchResponse, RequestModels, ScoreResponse
 from matcher.api.settings import Settings
@@ -79,39 +81,49 @@ def _check_score(matcher: Matcher, body: Any, settings: Settings) -> None:
         raise NotFound(f"unknown posting id(s): {', '.join(unknown[:5])}", details={"unknown": unknown[:100]})
 
 
+def _match(matcher: Matcher, body: Any) -> dict:
+    started = time.perf_counter()
+    filters = Filters.from_mapping(body.filters.to_mapping())
+    response = matcher.match_response(_candidate(body, body.blind), body.k, filters)
+    return {**response.to_dict(), "took_ms": _ms(started)}
+
+
+def _score(matcher: Matcher, body: Any, settings: Settings, stream: bool) -> Any:
+    started = time.perf_counter()
+    filters = Filters.from_mapping(body.filters.to_mapping())
+    candidates = [_candidate(c, body.blind) for c in body.candidates]
+    _check_score(matcher, body, settings)
+    if stream:
+        lines = _score_lines(matcher, body, candidates, filters)
+        return StreamingResponse((json.dumps(line, ensure_ascii=False) + "\n" for line in lines), media_type=NDJSON)
+    pairs = zip(body.candidates, candidates, strict=True)
+    provenance = _provenance(matcher)
+    results = [_score_one(matcher, body, item, candidate, filters) for item, candidate in pairs]
+    return {"results": results, "provenance": provenance, "took_ms": _ms(started)}
+
+
 def router(settings: Settings, models: RequestModels) -> APIRouter:
     deps = [Depends(require_read_key)] if settings.read_auth else []
     errors = (401, 403) if settings.read_auth else ()
-    r = APIRouter(prefix="/v1", tags=["match"], dependencies=[*deps, Depends(require_json)])
+    r = APIRouter(prefix="/v1", tags=["match"], dependencies=deps)  # JSON or multipart: see forms.body
 
+    # Bodies are read by hand (JSON, or a form carrying CV files), then validated with the same models; ranking is
+    # CPU-bound, so it runs in the thread pool and never blocks the event loop.
     @r.post("/match", response_model=MatchResponse, responses=responses(*errors, 413, 415, 422, 500, 503),
-            summary="Rank postings for a CV and/or skills")
-    def match(body: models.match, matcher: MatcherDep) -> dict:  # type: ignore[name-defined]
-        # A plain `def`: ranking is CPU-bound, so it runs in the thread pool and never blocks the event loop.
-        started = time.perf_counter()
-        filters = Filters.from_mapping(body.filters.to_mapping())
-        response = matcher.match_response(_candidate(body, body.blind), body.k, filters)
-        return {**response.to_dict(), "took_ms": _ms(started)}
+            openapi_extra=forms.openapi_body(models.match, forms.MATCH_FORM),
+            summary="Rank postings for a CV (text, or a PDF / DOCX / text file) and/or skills")
+    async def match(request: Request, matcher: MatcherDep) -> dict:
+        body = forms.validate(models.match, await forms.body(request, settings, forms.match_form))
+        return await run_in_threadpool(_match, matcher, body)
 
-    @r.post("/score", response_model=ScoreResponse, responses={
-        200: {"content": {NDJSON: {"schema": {"type": "string"}}},
-              "description": f"JSON, or one JSON object a line when the request says `Accept: {NDJSON}`."},
-        **responses(*errors, 404, 413, 415, 422, 500, 503)},
-        summary="Score many candidates: top-k each, or explicit candidate x posting pairs")
-    def score(request: Request, body: models.score,  # type: ignore[name-defined]
-              matcher: MatcherDep) -> Any:
-        started = time.perf_counter()
-        filters = Filters.from_mapping(body.filters.to_mapping())
-        candidates = [_candidate(c, body.blind) for c in body.candidates]
-        _check_score(matcher, body, settings)
-        if NDJSON in request.headers.get("accept", ""):
-            lines = _score_lines(matcher, body, candidates, filters)
-            return StreamingResponse((json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
-                                     media_type=NDJSON)
-        pairs = zip(body.candidates, candidates, strict=True)
-        provenance = _provenance(matcher)
-        results = [_score_one(matcher, body, item, candidate, filters) for item, candidate in pairs]
-        return {"results": results, "provenance": provenance, "took_ms": _ms(started)}
+    @r.post("/score", response_model=ScoreResponse, openapi_extra=forms.openapi_body(models.score, forms.SCORE_FORM),
+            responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}},
+                             "description": f"JSON, or one JSON object a line when the request says `Accept: {NDJSON}`."},
+                       **responses(*errors, 404, 413, 415, 422, 500, 503)},
+            summary="Score many candidates: top-k each, or explicit candidate x posting pairs")
+    async def score(request: Request, matcher: MatcherDep) -> Any:
+        body = forms.validate(models.score, await forms.body(request, settings, forms.score_form))
+        stream = NDJSON in request.headers.get("accept", "")
+        return await run_in_threadpool(_score, matcher, body, settings, stream)
 
     return r
-

@@ -2,15 +2,13 @@
 
 # No `from __future__ import annotations`: see routes_health.py.
 
-import json
 import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from matcher.api import forms
 from matcher.api.deps import MatcherDep, is_json, media_type, require_json, require_read_key, require_write_key
 from matcher.api.errors import UnsupportedMediaType, responses
 from matcher.api.schemas import ID_PATTERN, PostingOut, RequestModels, SimilarResponse, WriteResponse
@@ -28,15 +26,7 @@ def _written(matcher: Matcher, ids: list[str], stats: Any = None) -> dict[str, A
 
 
 def _from_json(raw: bytes, posting_id: str, model: Any) -> Posting:
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestValidationError([{"loc": ("body",), "msg": f"invalid JSON: {exc}", "type": "json_invalid"}]) \
-            from None
-    try:
-        fields = model.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    fields = forms.validate(model, forms.parse_json(raw))
     return parse_json_record(fields.record(posting_id), f"PUT {posting_id}")
 
 

@@ -17,7 +17,7 @@ MAX_TAGS = 10_000
 
 
 class TagTable:
-    """Rows for every tag of one snapshot, computed once per published version (snapshots are immutable)."""
+    """Rows for every tag of one index view, computed once per published version (views are immutable)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -25,18 +25,18 @@ class TagTable:
         self._rows: list[dict[str, Any]] = []
 
     def rows(self, matcher: Matcher) -> list[dict[str, Any]]:
-        snapshot = matcher.snapshot
+        view = matcher.view
         with self._lock:
-            if self._snapshot is not snapshot:
-                self._rows, self._snapshot = _rows(snapshot), snapshot
+            if self._snapshot is not view:
+                self._rows, self._snapshot = _rows(view), view
             return self._rows
 
 
-def _rows(snapshot: Any) -> list[dict[str, Any]]:
-    vocab, entries = snapshot.vocab, snapshot.entries
+def _rows(view: Any) -> list[dict[str, Any]]:
+    vocab, counts = view.vocab, view.tag_postings(include_archived=False)
     rows = []
     for tag in vocab.tags:
-        live = sum(1 for pid in snapshot.tag_postings.get(tag, ()) if not entries[pid].posting.archived)
+        live = counts.get(tag, 0)
         rows.append({"tag": tag, "name": vocab.name(tag), "aliases": list(vocab.aliases(tag)), "postings": live})
     rows.sort(key=lambda row: (-row["postings"], row["tag"]))
     return rows

@@ -1,53 +1,134 @@
-"""The manifest stamped on every index version, and the check made when loading it."""
+"""The manifest: the one file that says which segments are live, which of their postings are deleted, and what
+the index was built with. Replacing it (write, fsync, rename, fsync the folder) is the commit point of every write.
+
+Corpus statistics that scores need (document frequencies of terms and tags, document lengths) are exact sums
+over the live postings: each segment stores its own counts and the reader subtracts the deleted postings' share,
+so a score never depends on how the index got to hold its postings (no drift until a merge, unlike engines that
+keep counting deleted documents).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import time
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from matcher import __version__
-from matcher.errors import IndexMismatch
+from matcher.errors import IndexDamaged, IndexMismatch, IndexMissing
+from matcher.index.segment import FORMAT, fsync_dir
 
-FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class LegacyIndex(IndexMismatch):
+    """The folder holds an index in the old single-snapshot format (convert it with `matcher upgrade`)."""
+
+
+@dataclass(frozen=True)
+class SegmentRef:
+    """A live segment and the local numbers of its deleted postings (sorted)."""
+
+    name: str
+    docs: int
+    deleted: tuple[int, ...] = ()
+
+    @property
+    def live(self) -> int:
+        return self.docs - len(self.deleted)
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What an index was built with and what it holds."""
+    """What an index holds (segments, deletions, totals) and what it was built with."""
 
     model_id: str
     model_hash: str
     dimension: int
-    postings: int
-    passages: int
-    tags: int
-    passage_chars: int
-    format_version: int = FORMAT_VERSION
+    shape: dict[str, object]
+    segments: tuple[SegmentRef, ...] = ()
+    generation: int = 0
+    postings: int = 0
+    passages: int = 0
+    retired: tuple[tuple[str, float], ...] = ()  # merged-away segments and when (kept a while for slow readers)
+    format_version: int = FORMAT
     matcher_version: str = __version__
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
-    def save(self, folder: Path) -> None:
-        (folder / "manifest.json").write_text(json.dumps(asdict(self), indent=2) + "\n")
+    @property
+    def version(self) -> str:
+        """The index version a reader sees: the generation, which every commit increases."""
+        return f"g{self.generation}"
+
+    def next(self, segments: tuple[SegmentRef, ...], passages: int,
+             retired: tuple[tuple[str, float], ...] | None = None) -> Manifest:
+        return replace(self, segments=segments, generation=self.generation + 1,
+                       postings=sum(s.live for s in segments), passages=passages,
+                       retired=self.retired if retired is None else retired,
+                       created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), matcher_version=__version__)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["segments"] = [{"name": s.name, "docs": s.docs, "deleted": list(s.deleted)} for s in self.segments]
+        data["retired"] = [list(r) for r in self.retired]
+        return json.dumps(data, indent=1)
 
     @classmethod
-    def load(cls, folder: Path) -> Manifest:
-        data = json.loads((folder / "manifest.json").read_text())
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+    def from_json(cls, text: str, where: Path) -> Manifest:
+        try:
+            data = json.loads(text)
+            segments = tuple(SegmentRef(s["name"], int(s["docs"]), tuple(int(x) for x in s["deleted"]))
+                             for s in data.pop("segments"))
+            retired = tuple((str(n), float(t)) for n, t in data.pop("retired", []))
+            known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+            return cls(segments=segments, retired=retired, **known)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexDamaged(f"the index at {where} is damaged: {MANIFEST} cannot be read ({exc}); rebuild it with "
+                               f"`matcher index PATHS --index {where}` into an empty folder") from None
 
-    def check(self, model_id: str, model_hash: str, dimension: int | None = None) -> None:
-        """Raise IndexMismatch naming what differs between this index and the configured model."""
-        if self.format_version != FORMAT_VERSION:
-            raise IndexMismatch(
-                f"index format {self.format_version} is not the format this matcher reads ({FORMAT_VERSION}); "
-                "rebuild it with `matcher index`"
-            )
+    def check(self, model_id: str, model_hash: str, shape: dict[str, object]) -> None:
+        """Raise IndexMismatch naming what differs between this index and the configured model and shape."""
+        if self.format_version != FORMAT:
+            raise IndexMismatch(f"index format {self.format_version} is not the format this matcher reads ({FORMAT}); "
+                                "rebuild it with `matcher index`")
         if self.model_id != model_id or self.model_hash != model_hash:
             raise IndexMismatch(
                 f"index was built with model {self.model_id!r} (weights {self.model_hash}), but the configured model "
-                f"is {model_id!r} (weights {model_hash}); use --model {self.model_id} or rebuild with `matcher index`"
-            )
-        if dimension is not None and dimension != self.dimension:
-            raise IndexMismatch(f"index dimension {self.dimension} != model dimension {dimension}; rebuild the index")
+                f"is {model_id!r} (weights {model_hash}); use --model {self.model_id} or rebuild with `matcher index`")
+        differ = sorted(k for k in {*shape, *self.shape} if shape.get(k) != self.shape.get(k))
+        if differ:
+            raise IndexMismatch(f"index was built with other settings ({', '.join(f'{k}={self.shape.get(k)!r}' for k in differ)}"
+                                f"; configured: {', '.join(f'{k}={shape.get(k)!r}' for k in differ)}); rebuild it")
+
+
+def read(root: Path) -> Manifest:
+    """The committed manifest of the index at `root`, or IndexMissing / IndexDamaged saying what to do."""
+    path = root / MANIFEST
+    if root.exists() and not root.is_dir():
+        raise IndexMissing(f"--index {root} is a file, not an index folder")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if (root / "CURRENT").exists():
+            raise LegacyIndex(f"the index at {root} has the old single-snapshot format; convert it without "
+                                f"re-embedding with `matcher upgrade --index {root}`") from None
+        raise IndexMissing(f"no index at {root}: build one with `matcher index PATHS --index {root}`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexDamaged(f"the index at {root} is damaged: {MANIFEST} cannot be read ({exc})") from None
+    return Manifest.from_json(text, root)
+
+
+def write(root: Path, manifest: Manifest) -> None:
+    """Commit `manifest`: durable and atomic (a crash leaves the previous manifest or this one, never half)."""
+    tmp = root / f".{MANIFEST}.{uuid.uuid4().hex[:8]}"
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(manifest.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, root / MANIFEST)
+        fsync_dir(root)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,130 +1,322 @@
-"""Vector stores: a small interface (add, remove, search with an id filter, save, load) and FAISS behind it.
+"""The store: where postings, their vectors and statistics live, behind a narrow interface.
 
-Vectors are L2-normalised by the embedder, so the inner-product index ranks by cosine similarity.
+`Store` is what the engine needs from a backend: upsert / delete documents, a `reader()` for one consistent
+version (search with filters as data, fetch of a few postings, count), and `refresh()`. Nothing hands out the
+whole corpus. `SegmentStore` is the embedded default: immutable segments in a folder (FAISS / NumPy search),
+a manifest committed atomically, merges in the background. Another engine implements the same protocol and runs
+the same conformance tests (tests/test_store_conformance.py).
+
+Writers in several processes take turns on an flock held only while committing (milliseconds): embedding and
+writing a segment happen before, outside it.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
-import faiss
 import numpy as np
 
-_SEARCH_LOCK = threading.Lock()
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: writers are serialised within one process only
+    fcntl = None  # type: ignore[assignment]
+
+from matcher.config import DEFAULT_POLICY, DEFAULT_SHAPE, IndexShape, SegmentPolicy
+from matcher.errors import IndexDamaged, IndexMissing, write_failure
+from matcher.index import manifest as manifests
+from matcher.index.docs import IndexDoc
+from matcher.index.manifest import Manifest, SegmentRef
+from matcher.index.merge import choose_merge, merged_docs
+from matcher.index.segment import Segment, write_segment
+from matcher.index.view import View
+
+WRITE_LOCK = ".write-lock"
 
 
-@runtime_checkable
-class VectorStore(Protocol):
-    """What the engine needs from a vector index; a distributed engine can implement it too."""
+class Store(Protocol):
+    """What the engine needs from a backend (FAISS segments here; an external engine can implement it too)."""
 
-    dimension: int
+    def reader(self) -> View: ...
 
-    def __len__(self) -> int: ...
+    def refresh(self) -> bool: ...
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def upsert(self, docs: Sequence[IndexDoc], tag_vectors: dict[str, np.ndarray]) -> Manifest: ...
 
-    def remove(self, ids: Iterable[int]) -> int: ...
+    def delete(self, posting_ids: Sequence[str]) -> Manifest: ...
 
-    def search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def matrix(self) -> np.ndarray: ...
-
-    def vectors(self, ids: np.ndarray) -> np.ndarray: ...
-
-    def ids(self) -> np.ndarray: ...
-
-    def save(self, path: Path) -> None: ...
+    def known_tags(self) -> set[str]: ...
 
 
-class FaissStore:
-    """Exact inner-product search (IndexIDMap2 over IndexFlatIP) with external int64 ids.
+class SegmentStore:
+    """Segments in a folder, committed through a manifest. Thread-safe; several processes may share the folder."""
 
-    Flat is exact and, at the sizes one machine serves (up to ~10^5-10^6 passages), fast enough; the id map
-    gives `remove` and `reconstruct`. Filtered search uses an id selector, so a filter never loses results.
-    """
+    def __init__(self, root: Path, *, model_id: str, model_hash: str, dimension: int | None,
+                 shape: IndexShape = DEFAULT_SHAPE, policy: SegmentPolicy = DEFAULT_POLICY) -> None:
+        self.root = Path(root)
+        self.model_id, self.model_hash, self.dimension = model_id, model_hash, dimension
+        self.shape, self.policy = shape, policy
+        self._segments: dict[str, Segment] = {}
+        self._view: View | None = None
+        self._lock = threading.RLock()
+        self._merging = threading.Lock()
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
-        self.dimension = dimension
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
-        self._positions: dict[int, int] | None = None
+    # -- reading ----------------------------------------------------------------------------------------------
+    def open(self, *, must_exist: bool) -> SegmentStore:
+        try:
+            self._load(manifests.read(self.root))
+        except (IndexMissing, manifests.LegacyIndex):
+            if must_exist:
+                raise
+        return self
 
-    def __len__(self) -> int:
-        return int(self._index.ntotal)
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[1] != self.dimension:
-            raise ValueError(f"expected vectors of shape (n, {self.dimension}), got {vectors.shape}")
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
-        self._positions = None
-
-    def remove(self, ids: Iterable[int]) -> int:
-        arr = np.fromiter(ids, dtype=np.int64)
-        if not len(arr):
-            return 0
-        self._positions = None
-        return int(self._index.remove_ids(faiss.IDSelectorBatch(arr)))
-
-    def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
-
-    def _matrix(self) -> np.ndarray:
-        flat = faiss.downcast_index(self._index.index)
-        n = int(flat.ntotal)
-        if n == 0:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension).reshape(n, self.dimension)
-
-    def matrix(self) -> np.ndarray:
-        """Every stored vector in store order, as a read-only view of the index's memory (no copy).
-
-        Valid while this store lives and is not modified: snapshots never modify theirs (builds copy), and
-        whoever keeps the view must keep the store (a `Layout` keeps its snapshot's).
-        """
-        view = self._matrix()
-        view.flags.writeable = False
+    def _load(self, manifest: Manifest) -> View:
+        manifest.check(self.model_id, self.model_hash, self.shape.as_dict())
+        for ref in manifest.segments:
+            if ref.name not in self._segments:
+                self._segments[ref.name] = Segment(self.root, ref.name)
+        live = {ref.name for ref in manifest.segments}
+        self._segments = {name: seg for name, seg in self._segments.items() if name in live}
+        view = View(manifest, self._segments, self.shape)
+        self._view = view
+        self.dimension = manifest.dimension
         return view
 
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors for `ids` (a copy), in the order given."""
-        if self._positions is None:
-            self._positions = {int(i): pos for pos, i in enumerate(self.ids())}
-        rows = [self._positions[int(i)] for i in ids]
-        return self._matrix()[rows].copy()
+    def reader(self) -> View:
+        if self._view is None:
+            raise IndexMissing(f"no index at {self.root}: build one with `matcher index PATHS --index {self.root}`")
+        return self._view
 
-    def search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) per query row; ids are -1 past the end. `allowed` restricts to those ids."""
-        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
-        k = max(1, min(k, len(self))) if len(self) else 1
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64)))
-        # One OpenMP thread for small query batches: on small indexes threads cost ~10x (MEASURED.md).
-        with _SEARCH_LOCK:
-            previous = faiss.omp_get_max_threads()
-            faiss.omp_set_num_threads(1 if len(queries) < 16 else previous)
+    @property
+    def loaded(self) -> bool:
+        return self._view is not None
+
+    def refresh(self) -> bool:
+        """Load the manifest another process committed, reusing the segments already open; True if it moved."""
+        try:
+            manifest = manifests.read(self.root)
+        except IndexMissing:
+            return False
+        if self._view is not None and manifest.generation == self._view.manifest.generation:
+            return False
+        with self._lock:
+            for attempt in range(3):
+                try:
+                    self._load(manifest)
+                    return True
+                except IndexDamaged:  # a segment merged away between reading the manifest and opening it
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)
+                    manifest = manifests.read(self.root)
+        return False
+
+    def known_tags(self) -> set[str]:
+        return self._view.known_tag_vectors() if self._view is not None else set()
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    @contextmanager
+    def _committing(self) -> Iterator[Manifest | None]:
+        """Hold the folder's write lock (threads and processes) with the newest committed manifest loaded."""
+        with self._lock:
             try:
-                scores, ids = self._index.search(queries, k, params=params)
-            finally:
-                faiss.omp_set_num_threads(previous)
-        return scores, ids
+                self.root.mkdir(parents=True, exist_ok=True)
+                handle = (self.root / WRITE_LOCK).open("a")
+            except OSError as exc:
+                raise write_failure(exc, self.root) from None
+            with handle:
+                if fcntl is not None:
+                    fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+                try:
+                    current = manifests.read(self.root)
+                except (IndexMissing, manifests.LegacyIndex):
+                    current = None
+                if current is not None and (self._view is None or
+                                            self._view.manifest.generation != current.generation):
+                    self._load(current)
+                yield current
 
-    def copy(self) -> FaissStore:
-        return FaissStore(self.dimension, faiss.clone_index(self._index))
+    def ensure_writable(self) -> None:
+        """Fail now, with one clear error, if this folder cannot take a write (before any embedding is spent)."""
+        try:
+            (self.root / "segments").mkdir(parents=True, exist_ok=True)
+            with (self.root / WRITE_LOCK).open("a"):
+                pass
+            probe = self.root / "segments" / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise write_failure(exc, self.root) from None
 
-    def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+    def _empty_manifest(self, dimension: int) -> Manifest:
+        return Manifest(model_id=self.model_id, model_hash=self.model_hash, dimension=dimension,
+                        shape=self.shape.as_dict())
+
+    def _publish(self, manifest: Manifest) -> Manifest:
+        try:
+            manifests.write(self.root, manifest)
+        except OSError as exc:
+            raise write_failure(exc, self.root) from None
+        self._load(manifest)
+        return manifest
+
+    def _write(self, docs: Sequence[IndexDoc], tag_vectors: dict[str, np.ndarray], dim: int, ivf: object = None) -> str:
+        try:
+            return write_segment(self.root, docs, tag_vectors, dim, ivf)
+        except OSError as exc:
+            raise write_failure(exc, self.root) from None
+
+    def upsert(self, docs: Sequence[IndexDoc], tag_vectors: dict[str, np.ndarray]) -> Manifest:
+        """Add or replace `docs` (by posting id) in one commit: a new segment, and deletions of older copies."""
+        if not docs and not tag_vectors:
+            return self.reader().manifest
+        dim = int(docs[0].head.shape[0]) if docs else int(next(iter(tag_vectors.values())).shape[0])
+        name = self._write(docs, tag_vectors, dim)  # outside the lock: a segment is invisible until committed
+        replaced = {d.posting.id for d in docs}
+        try:
+            with self._committing() as current:
+                base = current or self._empty_manifest(dim)
+                view = self._view if current is not None else None
+                refs = _with_deleted(base.segments, view, replaced)
+                seg = Segment(self.root, name)
+                self._segments[name] = seg
+                segments = (*refs, SegmentRef(name, len(seg)))
+                new = base.next(segments, self._passages(segments))
+                return self._publish(new)
+        except BaseException:
+            shutil.rmtree(self.root / "segments" / name, ignore_errors=True)
+            raise
+
+    def delete(self, posting_ids: Sequence[str]) -> Manifest:
+        """Mark postings deleted (one manifest commit; their segments are rewritten by a later merge)."""
+        with self._committing() as current:
+            if current is None:
+                raise IndexMissing(f"no index at {self.root}: nothing to delete")
+            refs = _with_deleted(current.segments, self._view, set(posting_ids))
+            return self._publish(current.next(refs, self._passages(refs)))
+
+    # -- merging ----------------------------------------------------------------------------------------------
+    def merge(self, *, force: bool = False) -> bool:
+        """Compact segments the policy picks (all of them with `force`); reads and writes go on meanwhile."""
+        if not self._merging.acquire(blocking=False):
+            return False
+        try:
+            view = self.reader() if self._view is not None else None
+            if view is None:
+                return False
+            chosen = choose_merge(view.manifest.segments, self.policy, force=force)
+            if not chosen:
+                return False
+            docs, tag_vectors, sources = merged_docs(view, chosen)
+            ivf = _ivf(docs, self.policy) if sum(len(d.prepared.passages) for d in docs) > self.policy.ann_min_passages else None
+            name = self._write(docs, tag_vectors, view.manifest.dimension, ivf)
+            with self._committing() as current:
+                assert current is not None
+                present = {r.name: r for r in current.segments}
+                if not all(n in present for n in chosen):  # another merge got there first
+                    shutil.rmtree(self.root / "segments" / name, ignore_errors=True)
+                    return False
+                # Postings deleted or replaced while we merged stay deleted in the merged segment.
+                gone = {(n, d) for n in chosen for d in present[n].deleted}
+                deleted = tuple(i for i, source in enumerate(sources) if source in gone)
+                seg = Segment(self.root, name)
+                self._segments[name] = seg
+                kept = tuple(r for r in current.segments if r.name not in set(chosen))
+                merged_ref = SegmentRef(name, len(seg), deleted)
+                now = time.time()
+                retired = tuple(r for r in current.retired if now - r[1] < self.policy.retire_seconds)
+                retired += tuple((n, now) for n in chosen)
+                segments = (*kept, merged_ref)
+                self._publish(current.next(segments, self._passages(segments), retired))
+            self.collect_garbage()
+            return True
+        finally:
+            self._merging.release()
+
+    def _passages(self, segments: Sequence[SegmentRef]) -> int:
+        return sum(int(self._segments[r.name].meta["passages"]) for r in segments)
+
+    def collect_garbage(self) -> int:
+        """Remove segment folders no manifest needs: merged away long enough ago, or never committed (a crash)."""
+        try:
+            current = manifests.read(self.root)
+        except (IndexMissing, IndexDamaged):
+            return 0
+        keep = {r.name for r in current.segments}
+        keep |= {n for n, at in current.retired if time.time() - at < self.policy.retire_seconds}
+        removed = 0
+        folder = self.root / "segments"
+        for path in folder.iterdir() if folder.is_dir() else ():
+            name = path.name.removesuffix(".tmp")
+            age = time.time() - path.stat().st_mtime
+            if name not in keep and age > self.policy.retire_seconds:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        for tmp in self.root.glob(".manifest.json.*"):
+            if time.time() - tmp.stat().st_mtime > self.policy.retire_seconds:
+                tmp.unlink(missing_ok=True)
+        return removed
+
+
+def _with_deleted(segments: Iterable[SegmentRef], view: View | None, ids: set[str]) -> tuple[SegmentRef, ...]:
+    """`segments` with every live posting whose id is in `ids` marked deleted."""
+    if view is None or not ids:
+        return tuple(segments)
+    extra: dict[str, set[int]] = {}
+    for pid in ids:
+        ref = view.where.get(pid)
+        if ref is not None:
+            extra.setdefault(view.segments[ref[0]].name, set()).add(ref[1])
+    return tuple(SegmentRef(r.name, r.docs, tuple(sorted({*r.deleted, *extra.get(r.name, ())})))
+                 for r in segments)
+
+
+def _ivf(docs: Sequence[IndexDoc], policy: SegmentPolicy) -> object:
+    """An IVF index over the docs' passages (row ids = passage rows), trained on a sample of them."""
+    import faiss
+
+    vectors = np.ascontiguousarray(np.concatenate([d.passage_vectors for d in docs]), dtype=np.float32)
+    n, dim = vectors.shape
+    nlist = max(16, int(4 * np.sqrt(n)))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(0)
+    sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
+    index.train(sample)
+    index.add_with_ids(vectors, np.arange(n, dtype=np.int64))
+    return index
+
+
+def is_writable(root: Path) -> bool:
+    target = root if root.exists() else root.parent
+    return os.access(target, os.W_OK)
+
+
+class FaissFlat:
+    """Every live passage of a view in one FAISS IndexFlatIP (ids = row numbers): a baseline for benchmarks."""
+
+    def __init__(self, index: object, owners: list[str]) -> None:
+        self.index = index
+        self.owners = owners
+
+    def __len__(self) -> int:
+        return len(self.owners)
 
     @classmethod
-    def load(cls, path: Path) -> FaissStore:
-        index = faiss.read_index(str(path))
-        return cls(int(index.d), index)
+    def of(cls, view: View) -> FaissFlat:
+        import faiss
+
+        refs = sorted(view.where.values())
+        fetched = view.fetch(refs)
+        index = faiss.IndexFlatIP(view.manifest.dimension)
+        index.add(np.ascontiguousarray(fetched.passages))
+        owners = [fetched.posting_ids[i] for i in np.repeat(np.arange(len(refs)), np.diff(fetched.offsets))]
+        return cls(index, owners)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]

@@ -1,0 +1,338 @@
+"""A consistent, read-only view of one manifest: its open segments, live postings and exact corpus statistics.
+
+Id spaces (never mixed): a *posting id* is the user's string id; a *ref* `(s, d)` is posting `d` (local doc
+number) of the view's segment `s`; a *passage row* is a row of one segment's passage matrix. Refs are only valid
+within one view: a merge renumbers everything, so nothing outside a view keeps them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from matcher.config import IndexShape
+from matcher.filters import Filters
+from matcher.index.manifest import Manifest
+from matcher.index.segment import NO_TIME, Segment, StoredDoc, ranges
+from matcher.skills import Vocabulary
+from matcher.skills.catalog import CATALOG
+
+Ref = tuple[int, int]
+
+
+@dataclass
+class Fetched:
+    """What scoring needs for a set of postings, in the order asked: vectors and what their tags weigh."""
+
+    refs: list[Ref]
+    posting_ids: list[str]
+    offsets: np.ndarray  # (n+1,) rows offsets[i]:offsets[i+1] of `passages` belong to posting i
+    passages: np.ndarray  # (rows, dim) unit vectors
+    kinds: np.ndarray  # (rows,) passage kind codes (segment.KINDS)
+    heads: np.ndarray  # (n, dim)
+    titles: np.ndarray  # (n, dim)
+    tag_total: np.ndarray  # (n,) summed informativeness of each posting's tags
+    families: np.ndarray  # (n,) number of role families each posting's title names
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+class View:
+    """Segments named by one manifest, with deletions applied. Immutable once built; a write makes a new view."""
+
+    def __init__(self, manifest: Manifest, segments: Mapping[str, Segment], shape: IndexShape) -> None:
+        self.manifest = manifest
+        self.shape = shape
+        self.segments: list[Segment] = [segments[ref.name] for ref in manifest.segments]
+        self.live: list[np.ndarray] = []
+        for ref, seg in zip(manifest.segments, self.segments, strict=True):
+            mask = np.ones(len(seg), dtype=bool)
+            mask[list(ref.deleted)] = False
+            self.live.append(mask)
+        self.where: dict[str, Ref] = {}
+        for s, (seg, mask) in enumerate(zip(self.segments, self.live, strict=True)):
+            for d in np.flatnonzero(mask).tolist():
+                self.where[seg.ids[d]] = (s, d)
+        self.n_docs = len(self.where)
+        total = sum(float(seg.doclen[mask].sum()) for seg, mask in zip(self.segments, self.live, strict=True))
+        self.avgdl = total / self.n_docs if self.n_docs else 1.0
+
+    def __len__(self) -> int:
+        return self.n_docs
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    # -- statistics -------------------------------------------------------------------------------------------
+    @cached_property
+    def _live_df(self) -> list[np.ndarray]:
+        """Per segment: live postings containing each local term."""
+        out = []
+        for seg, mask in zip(self.segments, self.live, strict=True):
+            dead = np.flatnonzero(~mask)
+            df = seg.df.copy()
+            if len(dead):
+                df -= np.bincount(seg.tf[dead].indices, minlength=len(seg.terms))
+            out.append(df)
+        return out
+
+    def df(self, term: str) -> int:
+        """Live postings containing `term` (exact, whatever the history of writes)."""
+        return int(sum(df[i] for seg, df in zip(self.segments, self._live_df, strict=True)
+                       if (i := seg.terms.get(term)) is not None))
+
+    def tag_postings(self, include_archived: bool = True) -> Counter[str]:
+        """Live postings carrying each tag (archived ones too, unless told otherwise)."""
+        counts: Counter[str] = Counter()
+        for seg, mask in zip(self.segments, self.live, strict=True):
+            lists = seg.tag_lists
+            wanted = mask if include_archived else mask & ~seg.archived
+            keep = wanted[lists.owners]
+            for tag_id, n in enumerate(np.bincount(lists.ids[keep], minlength=len(lists.names)).tolist()):
+                if n:
+                    counts[lists.names[tag_id]] += n
+        return counts
+
+    @cached_property
+    def vocab(self) -> Vocabulary:
+        """The catalog plus every live tag, with document frequencies over live postings."""
+        counts = self.tag_postings()
+        catalog = {s.tag for s in CATALOG}
+        return Vocabulary(CATALOG, counts, self.n_docs, extra=set(counts) - catalog)
+
+    @cached_property
+    def tag_table(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The vocabulary's tags that have a vector, and those vectors (for semantic neighbours of a skill)."""
+        vectors: dict[str, np.ndarray] = {}
+        for seg in self.segments:
+            vectors.update(seg.tag_vectors)
+        names = tuple(t for t in self.vocab.tags if t in vectors)
+        dim = self.manifest.dimension
+        matrix = np.stack([vectors[t] for t in names]).astype(np.float32) if names else np.zeros((0, dim), np.float32)
+        return names, matrix
+
+    def known_tag_vectors(self) -> set[str]:
+        return {t for seg in self.segments for t in seg.tag_vectors}
+
+    # -- filters ----------------------------------------------------------------------------------------------
+    def allowed(self, filters: Filters) -> list[np.ndarray]:
+        """Per segment, the live postings that pass `filters` (tags resolved through the vocabulary)."""
+        vocab = self.vocab
+        any_tags = [vocab.canonical(t) for t in filters.tags_any]
+        all_tags = [vocab.canonical(t) for t in filters.tags_all]
+        out = []
+        for seg, live in zip(self.segments, self.live, strict=True):
+            mask = live.copy()
+            if not filters.include_archived:
+                mask &= ~seg.archived
+            for name in ("job_type", "company", "location"):
+                want = getattr(filters, name)
+                if want:
+                    mask &= _contains(seg, name, want.lower())
+            if filters.posted_after is not None:
+                mask &= (seg.timestamp != NO_TIME) & (seg.timestamp >= filters.posted_after)
+            if filters.posted_before is not None:
+                mask &= (seg.timestamp != NO_TIME) & (seg.timestamp < filters.posted_before)
+            inverted = seg.tag_lists.inverted
+            if any_tags:
+                hit = np.zeros(len(seg), dtype=bool)
+                for tag in any_tags:
+                    hit[inverted.get(tag, [])] = True
+                mask &= hit
+            for tag in all_tags:
+                hit = np.zeros(len(seg), dtype=bool)
+                hit[inverted.get(tag, [])] = True
+                mask &= hit
+            out.append(mask)
+        return out
+
+    def count(self, masks: Sequence[np.ndarray]) -> int:
+        return int(sum(int(m.sum()) for m in masks))
+
+    # -- retrieval --------------------------------------------------------------------------------------------
+    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
+        """Postings owning one of the `n` passages closest to any query vector (exact, or IVF in big segments)."""
+        if not len(queries) or not self.n_docs:
+            return set()
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per segment: scores (m, k), segment, doc
+        for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
+            if not mask.any():
+                continue
+            rows_ok = np.repeat(mask, np.diff(seg.passage_offsets))
+            scores, rows = _search(seg, queries, n, rows_ok, nprobe)
+            docs = np.searchsorted(seg.passage_offsets, np.maximum(rows, 0), side="right") - 1
+            docs = np.where(rows >= 0, docs, -1)
+            found.append((scores, np.full(docs.shape, s), docs))
+        if not found:
+            return set()
+        scores = np.concatenate([f[0] for f in found], axis=1)
+        segs = np.concatenate([f[1] for f in found], axis=1)
+        docs = np.concatenate([f[2] for f in found], axis=1)
+        take = min(n, scores.shape[1])
+        best = np.argpartition(-scores, take - 1, axis=1)[:, :take] if take < scores.shape[1] else \
+            np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
+        rows_i = np.arange(len(queries))[:, None]
+        chosen_docs, chosen_segs = docs[rows_i, best].ravel(), segs[rows_i, best].ravel()
+        return {(int(s), int(d)) for s, d in zip(chosen_segs, chosen_docs, strict=True) if d >= 0}
+
+    def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
+        k1, b = self.shape.bm25_k1, self.shape.bm25_b
+        idf = {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+               for t in terms if (df := self.df(t)) > 0}
+        out = []
+        for seg, mask in zip(self.segments, masks, strict=True):
+            scores = np.zeros(len(seg), dtype=np.float64)
+            local = [(seg.terms[t], idf[t] * c) for t, c in terms.items() if t in idf and t in seg.terms]
+            if local and mask.any():
+                csc = seg.tf_csc
+                rows, weights = [], []
+                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64) / self.avgdl)
+                for lid, w in local:
+                    start, end = csc.indptr[lid], csc.indptr[lid + 1]
+                    docs, tf = csc.indices[start:end], csc.data[start:end].astype(np.float64)
+                    rows.append(docs)
+                    weights.append(w * tf / (tf + norm[docs]))
+                scores = np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=len(seg))
+                scores[~mask] = 0.0
+            out.append(scores)
+        return out
+
+    def with_tags(self, weights: Mapping[str, float], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per segment, the summed `weights` of the tags each allowed posting carries."""
+        out = []
+        for seg, mask in zip(self.segments, masks, strict=True):
+            total = np.zeros(len(seg), dtype=np.float64)
+            inverted = seg.tag_lists.inverted
+            for tag, w in weights.items():
+                docs = inverted.get(tag)
+                if docs is not None and w:
+                    total[docs] += w
+            total[~mask] = 0.0
+            out.append(total)
+        return out
+
+    def top(self, per_segment: Sequence[np.ndarray], n: int) -> list[Ref]:
+        """The `n` refs with the highest positive values, ties broken by posting id (history-independent)."""
+        cands = [(-float(v[d]), self.segments[s].ids[d], (s, int(d)))
+                 for s, v in enumerate(per_segment) for d in _top_positive(v, n)]
+        return [ref for _, _, ref in sorted(cands)[:n]]
+
+    # -- fetching ---------------------------------------------------------------------------------------------
+    def _groups(self, refs: Sequence[Ref]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """segment -> (positions in `refs`, local docs), for vectorised reads per segment."""
+        groups: dict[int, list[int]] = {}
+        for i, (s, _) in enumerate(refs):
+            groups.setdefault(s, []).append(i)
+        return {s: (np.asarray(pos, dtype=np.int64), np.asarray([refs[i][1] for i in pos], dtype=np.int64))
+                for s, pos in groups.items()}
+
+    def _weights(self, s: int, part: str, weights: Mapping[str, float] | None) -> np.ndarray:
+        """Per local name id of segment `s` (tags or families): its weight (`None`: each tag's informativeness)."""
+        lists = self.segments[s].tag_lists if part == "tag" else self.segments[s].family_lists
+        if weights is None:
+            return self._tag_weights[s]
+        out = np.zeros(len(lists.names), dtype=np.float64)
+        for name, w in weights.items():
+            i = lists.index.get(name)
+            if i is not None:
+                out[i] = w
+        return out
+
+    @cached_property
+    def _tag_weights(self) -> list[np.ndarray]:
+        weight = self.vocab.weight
+        return [np.asarray([weight(t) for t in seg.tag_lists.names], dtype=np.float64) for seg in self.segments]
+
+    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
+        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`)."""
+        out = np.zeros(len(refs), dtype=np.float64)
+        for s, (positions, docs) in self._groups(refs).items():
+            seg = self.segments[s]
+            lists = seg.tag_lists if part == "tag" else seg.family_lists
+            out[positions] = lists.sums(docs, self._weights(s, part, weights))
+        return out
+
+    def fetch(self, refs: Sequence[Ref]) -> Fetched:
+        """Vectors and tag weights of `refs`, in that order (only these postings are read)."""
+        dim = self.manifest.dimension
+        groups = self._groups(refs)
+        counts = np.zeros(len(refs), dtype=np.int64)
+        families = np.zeros(len(refs), dtype=np.float64)
+        for s, (positions, docs) in groups.items():
+            seg = self.segments[s]
+            counts[positions] = seg.passage_offsets[docs + 1] - seg.passage_offsets[docs]
+            families[positions] = seg.family_lists.offsets[docs + 1] - seg.family_lists.offsets[docs]
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        passages = np.empty((int(offsets[-1]), dim), dtype=np.float32)
+        kinds = np.empty(int(offsets[-1]), dtype=np.int64)
+        heads = np.empty((len(refs), dim), dtype=np.float32)
+        titles = np.empty((len(refs), dim), dtype=np.float32)
+        for s, (positions, docs) in groups.items():
+            seg = self.segments[s]
+            heads[positions] = seg.heads[docs]
+            titles[positions] = seg.titles[docs]
+            src, _ = ranges(seg.passage_offsets, docs)
+            dst, _ = ranges(offsets, positions)
+            passages[dst] = seg.passages[src]
+            kinds[dst] = seg.passage_kinds[src]
+        return Fetched(list(refs), [self.segments[s].ids[d] for s, d in refs], offsets, passages, kinds, heads, titles,
+                       self.sums(refs, "tag"), families)
+
+    def posting_id(self, ref: Ref) -> str:
+        return self.segments[ref[0]].ids[ref[1]]
+
+    def stored(self, ref: Ref) -> StoredDoc:
+        s, d = ref
+        return self.segments[s].stored(d)
+
+    def title(self, ref: Ref) -> str:
+        return self.segments[ref[0]].titles_text[ref[1]]
+
+    def tags(self, ref: Ref) -> list[str]:
+        return self.segments[ref[0]].tag_lists.of(ref[1])
+
+
+def _top_positive(values: np.ndarray, n: int) -> np.ndarray:
+    positive = np.flatnonzero(values > 0)
+    if len(positive) <= n:
+        return positive
+    return positive[np.argpartition(-values[positive], n - 1)[:n]]
+
+
+def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
+    """Case-insensitive substring test over a text column, evaluated once per distinct value."""
+    values = seg.text_fields[field]
+    distinct: dict[str, bool] = {}
+    return np.fromiter((distinct.setdefault(v, needle in v.lower()) if v not in distinct else distinct[v]
+                        for v in values), dtype=bool, count=len(values))
+
+
+def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray, nprobe: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-n (scores, rows) of one segment's passages for each query; rows -1 past the end."""
+    total = int(rows_ok.sum())
+    k = min(n, total)
+    if seg.ivf is not None:
+        import faiss
+
+        bits = np.packbits(rows_ok, bitorder="little")  # kept alive for the search: FAISS reads it by pointer
+        selector = faiss.IDSelectorBitmap(len(rows_ok), faiss.swig_ptr(bits))
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+        return scores, rows.astype(np.int64)
+    sims = queries @ seg.passages.T  # cosine: rows and queries are unit vectors
+    if total < len(rows_ok):
+        sims[:, ~rows_ok] = -np.inf
+    if k < sims.shape[1]:
+        rows = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    else:
+        rows = np.broadcast_to(np.arange(sims.shape[1]), sims.shape).copy()
+    scores = np.take_along_axis(sims, rows, axis=1)
+    rows = np.where(np.isfinite(scores), rows, -1)
+    return np.where(np.isfinite(scores), scores, -np.inf), rows

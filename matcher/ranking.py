@@ -1,0 +1,166 @@
+"""Ranking as stages, each with one owner: retrieve candidates (filters pushed into the search), fetch only those
+postings, score named signals, then build explained results. `match`, `score_pairs` and `similar` share them.
+
+Candidates are the union of: postings owning one of the passages nearest any query vector; the BM25 leaders; the
+postings carrying the candidate's most informative tags. Every stage breaks ties by posting id, so an index
+reached by any history of writes and merges gives the same candidates, scores and order as one built at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.calibration import Calibration
+from matcher.config import MatcherConfig
+from matcher.explain import informative, tag_explanation
+from matcher.filters import Filters
+from matcher.index.docs import tokenize
+from matcher.index.view import Fetched, Ref, View
+from matcher.query import PreparedQuery
+from matcher.results import MatchResult, SimilarResult
+from matcher.scoring import Evidence, Scored, dense_scores, score
+
+SIMILAR_WEIGHTS = {"semantic": 0.6, "title": 0.2, "tags": 0.2}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The top results of one query and how many postings were scored exactly."""
+
+    results: list[MatchResult]
+    examined: int
+
+
+def bm25_all(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> list[np.ndarray]:
+    terms = Counter(tokenize([prepared.lexical], config.shape.stopwords)[0])
+    return view.bm25(terms, masks)
+
+
+def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) -> dict[str, float]:
+    weight = view.vocab.weight
+    return {t: weight(t) * m.similarity for t, m in prepared.tags.items() if weight(t) >= minimum}
+
+
+def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], bm25: Sequence[np.ndarray],
+             config: MatcherConfig) -> list[Ref]:
+    """Candidate postings for a query, in posting-id order."""
+    r = config.ranking
+    refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe)
+    refs.update(view.top(bm25, r.candidate_lexical))
+    tag_weights = _informative_weights(prepared, view, r.min_informative)
+    if tag_weights:
+        refs.update(view.top(view.with_tags(tag_weights, masks), r.candidate_tags))
+    return sorted(refs, key=view.posting_id)
+
+
+def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
+            config: MatcherConfig) -> tuple[Fetched, Scored]:
+    """Fetch `refs` and compute every component (BM25 arrays from `View.bm25` over the allowed postings)."""
+    fetched = view.fetch(refs)
+    weight = view.vocab.weight
+    evidence = Evidence(
+        bm25=np.asarray([bm25[s][d] for s, d in refs], dtype=np.float64),
+        lexical_top=max((float(v.max()) for v in bm25 if len(v)), default=0.0),
+        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}),
+        families=view.sums(refs, "family", prepared.families),
+    )
+    return fetched, score(prepared, fetched, evidence, config.weights, config.ranking)
+
+
+def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config: MatcherConfig,
+          calibration: Calibration | None) -> Ranked:
+    """The top `k` postings for a prepared query under `filters`."""
+    masks = view.allowed(filters)
+    bm25 = bm25_all(view, prepared, masks, config)
+    refs = retrieve(view, prepared, masks, bm25, config)
+    fetched, scored = score_refs(view, prepared, refs, bm25, config)
+    total = scored.total()
+    order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
+    results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
+    results.sort(key=lambda r: (-r.score, r.posting_id))
+    return Ranked(results, len(refs))
+
+
+def score_pairs(view: View, prepared: PreparedQuery, posting_ids: Sequence[str], config: MatcherConfig,
+                calibration: Calibration | None) -> list[MatchResult]:
+    """Results for exactly `posting_ids`, in order: the scores `match` gives them with archived postings included."""
+    masks = view.allowed(Filters(include_archived=True))
+    bm25 = bm25_all(view, prepared, masks, config)
+    refs = [view.where[pid] for pid in posting_ids]
+    fetched, scored = score_refs(view, prepared, refs, bm25, config)
+    return [build_result(view, prepared, fetched, scored, i, config, calibration) for i in range(len(refs))]
+
+
+def build_result(view: View, prepared: PreparedQuery, fetched: Fetched, scored: Scored, i: int,
+                 config: MatcherConfig, calibration: Calibration | None) -> MatchResult:
+    """The i-th fetched posting as a result, with its explanation (stored fields read for it alone)."""
+    stored = view.stored(fetched.refs[i])
+    components = scored.components(i)
+    total = round(sum(components.values()), 6)
+    matched, missing = tag_explanation(stored.tags, prepared.tags, view.vocab, config.ranking.min_informative)
+    row = int(scored.best_row[i]) - int(fetched.offsets[i])
+    posting = stored.posting
+    return MatchResult(
+        posting_id=posting.id, title=posting.title, company=posting.company, url=posting.url, score=total,
+        match_percent=calibration.percent(total, prepared.has_text) if calibration else None,
+        components=components, matched_tags=matched, missing_tags=missing,
+        passage=stored.passage(row).text,
+    )
+
+
+def _profile(fetched: Fetched, config: MatcherConfig) -> np.ndarray:
+    """Mean of a posting's non-boilerplate passage vectors (all of them if every one is boilerplate)."""
+    from matcher.index.segment import KINDS
+
+    boiler = {KINDS.index(kind) for kind in config.ranking.damp() if kind in KINDS}
+    rows = [r for r in range(int(fetched.offsets[1])) if int(fetched.kinds[r]) not in boiler] or \
+        list(range(int(fetched.offsets[1])))
+    vector = fetched.passages[rows].mean(axis=0)
+    return (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)[None, :]
+
+
+def _weighted_jaccard(a: set[str], b: set[str], weight) -> float:  # type: ignore[no-untyped-def]
+    union = sum(weight(t) for t in a | b)
+    return sum(weight(t) for t in a & b) / union if union else 0.0
+
+
+def similar(view: View, posting_id: str, k: int, filters: Filters, config: MatcherConfig) -> list[SimilarResult]:
+    """Postings like `posting_id` (never itself): content, title and shared informative tags."""
+    source_ref = view.where[posting_id]
+    source = view.fetch([source_ref])
+    vocab, minimum = view.vocab, config.ranking.min_informative
+    mine_list = informative(view.tags(source_ref), vocab, minimum)
+    mine = set(mine_list)
+    masks = view.allowed(filters)
+    masks[source_ref[0]][source_ref[1]] = False
+    profile = _profile(source, config)
+    refs = view.dense_hits(profile, config.ranking.candidate_passages, masks, config.segments.ann_nprobe)
+    refs.update(view.top(view.with_tags({t: vocab.weight(t) for t in mine}, masks), config.ranking.candidate_tags))
+    ordered = sorted(refs, key=view.posting_id)
+    fetched = view.fetch(ordered)
+    semantic, best_row = dense_scores(profile, fetched, config.ranking)
+    title = np.clip(fetched.titles @ source.titles[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
+    others = [set(informative(view.tags(ref), vocab, minimum)) for ref in ordered]
+    tags = np.asarray([_weighted_jaccard(mine, o, vocab.weight) for o in others], dtype=np.float64)
+    parts = {"semantic": semantic, "title": title, "tags": tags}
+    total = sum(SIMILAR_WEIGHTS[n] * v for n, v in parts.items()) if len(fetched) else np.zeros(0)
+    order = sorted(range(len(ordered)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
+    results = []
+    for i in order:
+        stored = view.stored(ordered[i])
+        components = {n: round(float(SIMILAR_WEIGHTS[n] * parts[n][i]), 6) for n in parts}
+        theirs = others[i]
+        row = int(best_row[i]) - int(fetched.offsets[i])
+        results.append(SimilarResult(
+            posting_id=stored.posting.id, title=stored.posting.title, company=stored.posting.company,
+            url=stored.posting.url, score=round(sum(components.values()), 6), components=components,
+            shared_tags=tuple(t for t in mine_list if t in theirs),
+            only_in_source=tuple(t for t in mine_list if t not in theirs),
+            only_in_similar=tuple(t for t in informative(stored.tags, vocab, minimum) if t not in mine),
+            passage=stored.passage(row).text,
+        ))
+    return results
