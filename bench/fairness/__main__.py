@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.fairness.pairs import HEADERS, PAIRS, cases, real_cvs
+from bench.fairness.pairs import HEADERS, PAIRS, RememberingEmbedder, cases, real_cvs
 from bench.quality.__main__ import git_commit
 from bench.quality.data import REPO, shared_dir
 from bench.quality.report import _table, write_json
@@ -29,7 +29,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     default = os.environ.get("MATCHER_BENCH_INDEX", str(REPO / "bench" / "out" / "crocoder-index"))
     p.add_argument("--index", default=default, help="index folder (default: $MATCHER_BENCH_INDEX or %(default)s)")
     p.add_argument("--cvs", type=int, default=15, help="how many vanetik CVs (default: %(default)s)")
-    p.add_argument("--styles", default=",".join(HEADERS), help="header styles (default: %(default)s)")
+    p.add_argument("--styles", default="labelled", help=f"header styles, of {', '.join(HEADERS)} "
+                                                                 "(default: %(default)s)")
     p.add_argument("--out", default=str(REPO / "bench" / "out" / "fairness.json"))
     return p.parse_args(argv)
 
@@ -49,11 +50,12 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def run(index: Path, folder: Path, n_cvs: int, styles: tuple[str, ...]) -> dict[str, Any]:
+    from matcher.embed import Embedder
     from matcher.engine import Matcher
     from matcher.privacy import blind
     from matcher.query import Candidate
 
-    matcher = Matcher.load(index)
+    matcher = Matcher.load(index, embedder=RememberingEmbedder(Embedder()))  # a text seen before is not re-embedded
     cvs = real_cvs(folder, n_cvs)
     all_cases = list(cases(cvs, styles))
     started = time.perf_counter()
