@@ -78,7 +78,7 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
     bm25 = bm25_all(view, prepared, masks, config)
     refs = retrieve(view, prepared, masks, bm25, config)
     fetched, scored = score_refs(view, prepared, refs, bm25, config)
-    total = scored.total()
+    total = np.round(scored.total(), 6)  # the precision scores are shown with; ties go by posting id
     order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
     results.sort(key=lambda r: (-r.score, r.posting_id))
@@ -148,6 +148,7 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     tags = np.asarray([_weighted_jaccard(mine, o, vocab.weight) for o in others], dtype=np.float64)
     parts = {"semantic": semantic, "title": title, "tags": tags}
     total = sum(SIMILAR_WEIGHTS[n] * v for n, v in parts.items()) if len(fetched) else np.zeros(0)
+    total = np.round(total, 6)
     order = sorted(range(len(ordered)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
     results = []
     for i in order:

@@ -18,8 +18,19 @@ from tests.helpers import FakeEmbedder
 KEY = "fault-key"
 
 
+def _writable(folder: Path) -> bool:
+    """Whether this process can create a file in `folder` (the read-only test's precondition)."""
+    probe = folder / ".fault-probe"
+    try:
+        probe.touch()
+    except OSError:
+        return False
+    probe.unlink()
+    return True
+
+
 def main(folder: Path, existing: str, delete: bool) -> dict[str, object]:
-    out: dict[str, object] = {}
+    out: dict[str, object] = {"folder_writable": _writable(folder)}
     matcher = Matcher.load(folder, embedder=FakeEmbedder())
     out["version_before"] = matcher.version
     big = parse_json_record({"id": "new-one", "title": "New", "body": "word " * 30_000}, "child")

@@ -133,6 +133,10 @@ def test_cli_and_batch_read_cv_files(seed_matcher: Matcher, seed_index: Path, tm
         assert out.exit_code == 0, out.output
         got = json.loads(out.stdout)["results"]
         assert [r["posting_id"] for r in got] == [r["posting_id"] for r in expected], name
+    piped = runner.invoke(app, ["match", "--file", "-", "-k", "3", "--json", "--index", str(seed_index)],
+                          input=(tmp_path / "cv.pdf").read_bytes())
+    assert piped.exit_code == 0, piped.output
+    assert [r["posting_id"] for r in json.loads(piped.stdout)["results"]] == [r["posting_id"] for r in expected]
     scan = runner.invoke(app, ["match", "--file", str(tmp_path / "scan.pdf"), "--index", str(seed_index)])
     assert scan.exit_code == 1 and "scan.pdf: no text could be extracted from the PDF" in scan.stderr
     assert "Traceback" not in scan.output

@@ -43,3 +43,31 @@ def test_weight_fitting_finds_the_informative_component() -> None:
     assert weights["useful"] > weights["noise"]
     assert value >= evaluate(ids, comps, start, list(kinds), kinds, qrels)["all"]["ndcg10"]
     assert abs(sum(normalised(weights).values()) - 1.0) < 0.01
+
+
+def test_calibration_pairs_are_judged_pairs_only() -> None:
+    from bench.quality.calibrate import pairs
+
+    ids = ["a", "b", "c", "d"]
+    scores = {"q": np.asarray([0.9, 0.8, 0.7, 0.1])}
+    qrels = {"q": {"a": 3, "c": 1, "d": 2}}  # b is unjudged: no evidence either way, so it is left out
+    x, y = pairs(ids, scores, ["q"], qrels, top=3)
+    assert x.tolist() == [0.9, 0.7] and y.tolist() == [1.0, 0.0]
+
+
+def test_reliability_bins_are_ten_points_of_the_shown_percentage() -> None:
+    p = np.asarray([0.04, 0.06, 0.55, 0.551, 0.96])
+    y = np.asarray([0.0, 0.0, 1.0, 0.0, 1.0])
+    result = check(p, y)
+    bins = {row["bin"]: (row["shown"], row["observed"], row["n"]) for row in result["reliability"]}  # type: ignore[union-attr]
+    assert bins == {"0-9%": (0.05, 0.0, 2), "50-59%": (0.55, 0.5, 2), "90-100%": (0.96, 1.0, 1)}
+    assert result["ece"] == round((2 * 0.05 + 2 * 0.05 + 0.04) / 5, 4)
+
+
+def test_refitted_constants_are_written_into_the_calibration_module(tmp_path: Path) -> None:
+    from bench.quality.calibrate import CALIBRATION_FILE, write_constants
+
+    target = tmp_path / "calibration.py"
+    target.write_text(CALIBRATION_FILE.read_text())
+    write_constants({"text": (12.5, -6.25), "skills": (10.0, -5.0)}, target)
+    assert "DEFAULT_CALIBRATION = Calibration(text=Curve(12.500, -6.250), skills=Curve(10.000, -5.000)," in target.read_text()

@@ -2,11 +2,14 @@
 
 Covers: paste a CV and get explained results, upload a PDF and a DOCX made here, skills with autocompletion,
 filters (and which filter emptied the results), similar jobs and the posting page, keyboard-only use, the error
-and not-ready states, no console errors; saves screenshots at desktop and phone widths to docs/screenshots/.
+and not-ready states, no console errors; saves screenshots at desktop and phone widths (to bench/out/screenshots/;
+with MATCHER_UPDATE_SCREENSHOTS=1 to docs/screenshots/, the README's).
+to docs/screenshots/, the README's).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,9 @@ from tests.documents_helpers import make_blank_pdf, make_docx, make_pdf
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to bench/out/screenshots (ignored by git); MATCHER_UPDATE_SCREENSHOTS=1 refreshes the README's.
+SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("MATCHER_UPDATE_SCREENSHOTS") == "1" \
+    else ROOT / "bench" / "out" / "screenshots"
 CV = ("Backend engineer\n"
       "Six years building payment APIs in Go and Python on PostgreSQL. Docker, Kubernetes and Terraform on AWS;\n"
       "on call for a team of five. Mentored two junior engineers.")
@@ -64,9 +69,25 @@ class Console:
         return [e for e in self.errors if not (self.allow_http_errors and EXPECTED_HTTP_ERROR.search(e))]
 
 
+def offline(context: Any, base: str) -> list[str]:
+    """Refuse (and record) every request that leaves the test server: the pages must need nothing else."""
+    outside: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(base) or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return outside
+
+
 @pytest.fixture()
 def page(browser: Any, base: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+    outside = offline(context, base)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.console = Console(page)
@@ -76,6 +97,7 @@ def page(browser: Any, base: str) -> Iterator[Any]:
     unexpected = page.console.unexpected()
     context.close()
     assert unexpected == [], unexpected
+    assert outside == [], f"requests that left the server: {outside}"
 
 
 def api_match(base: str, **body: Any) -> list[dict[str, Any]]:
@@ -224,6 +246,8 @@ def test_similar_jobs_and_the_posting_page(page: Any, base: str) -> None:
     assert page.locator("#posting-title").inner_text() == expected[0]["title"]
     assert page.locator("#similar-list a").count() >= 1
     assert page.get_by_role("link", name=re.compile("Apply")).count() == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "posting-desktop.png"))
 
 
 def test_keyboard_only(page: Any) -> None:
@@ -267,6 +291,7 @@ def test_phone_width_and_not_ready(browser: Any, base: str, app: Any) -> None:
     search(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     page.evaluate("window.scrollTo(0, 0)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "search-phone.png"), full_page=True, clip={"x": 0, "y": 0, "width": 375, "height": 2000})
     matcher, app.state.matcher = app.state.matcher, None  # as while the index is still loading
     try:
@@ -281,3 +306,10 @@ def test_phone_width_and_not_ready(browser: Any, base: str, app: Any) -> None:
     assert page.get_by_role("button", name="Find jobs").is_enabled()
     context.close()
     assert console.unexpected() == []
+
+
+def test_api_docs_render_offline(page: Any) -> None:
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")  # Swagger UI drew the operations from local files
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/match" in paths and "/v1/tags" in paths

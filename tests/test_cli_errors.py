@@ -62,7 +62,8 @@ def test_bad_settings_and_ports_fail_before_loading_anything(tmp_path: Path) -> 
 def test_index_option_pointing_at_a_file_or_nowhere_writable(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("x")
-    for command in (["index", "seeds"], ["info"], ["match", "--skills", "go"], ["similar", "x"], ["serve"]):
+    for command in (["index", "seeds"], ["info"], ["match", "--skills", "go"], ["similar", "x"], ["serve"],
+                    ["upgrade"]):
         assert_one_line_failure(cli(*command, "--index", str(afile)), f"--index {afile} is a file")
     assert_one_line_failure(cli("index", "seeds", "--index", str(afile / "below")))
     assert_one_line_failure(cli("index", "seeds", "--index", "/proc/no-such-index"), "/proc/no-such-index")
@@ -73,6 +74,7 @@ def test_missing_index_fails_every_reading_command(tmp_path: Path) -> None:
     assert_one_line_failure(cli("info", "--index", missing), "no index at", "does not exist")
     assert_one_line_failure(cli("match", "--skills", "go", "--index", missing), "no index at")
     assert_one_line_failure(cli("similar", "x", "--index", missing), "no index at")
+    assert_one_line_failure(cli("upgrade", "--index", missing), missing)
     (tmp_path / "empty").mkdir()
     assert_one_line_failure(cli("info", "--index", str(tmp_path / "empty")), "no index at")
 

@@ -85,9 +85,13 @@ def test_a_read_only_index_refuses_writes_clearly_and_keeps_serving(index: Path)
         path.chmod(stat.S_IMODE(modes[path]) & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     try:
         out = run_child(index, _drop_file_permission_override, "delete")
+    except subprocess.SubprocessError as exc:  # e.g. root in a container without CAP_SETPCAP
+        pytest.skip(f"cannot make the folder read-only for a child process here: {exc}")
     finally:
         for path, mode in modes.items():
             path.chmod(stat.S_IMODE(mode))
+    if out["folder_writable"]:
+        pytest.skip("the folder stayed writable for the child (permission bits do not bind here)")
     library = out["library"]
     assert library["code"] == "index_write_failed" and "Permission denied" in library["message"]  # type: ignore[index]
     assert out["library_reads"] is True

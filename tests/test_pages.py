@@ -68,6 +68,8 @@ def test_page_scripts_call_only_this_server() -> None:
         if asset.suffix in {".js", ".css", ".html"}:
             text = asset.read_text()
             assert "http://" not in text and "https://" not in text and "//cdn" not in text, asset
+            # posting and CV text reach the DOM as text nodes only: no HTML parsing of anything the API returns
+            assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", text), asset
 
 
 def test_the_search_form_is_labelled(client: TestClient) -> None:

@@ -1,5 +1,5 @@
-"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare} [--quick] [--full] [--sample N] [--seed S] [--out PATH]
-[--ref REV] [--rounds N]`."""
+"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,page,load} [--quick] [--full] [--sample N] [--seed S]
+[--out PATH] [--ref REV] [--rounds N]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ REPORTS = {
     "scale": "RemoteWLB 18k: parse/split rate, embedding rate (sample), latency at 18k; 10^6-vector IVF vs Flat",
     "peer": "txtai vs matcher on the same passages: build time, search latency",
     "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
+    "page": "upload to results for a 3 KB CV (TXT, PDF, DOCX): extraction, POST /v1/match, the page in Chromium",
+    "load": "matcher serve (1 and 2 workers) under 8 readers and a writer for 60 s: errors, p50/p99, RSS growth",
 }
 
 
@@ -33,7 +35,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=13, help="sampling seed (default %(default)s)")
     parser.add_argument("--ref", help="compare: the git revision to measure against (default 1d7a28d)")
     parser.add_argument("--load-index", type=Path,
-                        help="compare: also time Matcher.load of this existing index with each tree")
+                        help="compare: also time Matcher.load of this existing index with each tree; "
+                             "page: serve this index instead of one built over seeds/")
     parser.add_argument("--rounds", type=int, help="compare: rounds of (ref, current) runs (default 2; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/out/speed-REPORT[-quick].json)")
     return parser.parse_args(argv)

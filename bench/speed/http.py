@@ -50,30 +50,39 @@ def server_rss(pid: int) -> int:
     return int(sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]))
 
 
+def wait_ready(proc: subprocess.Popen, url: str, log_path: Path, timeout: float = READY_TIMEOUT_S) -> None:
+    """Poll /readyz until it answers 200; RuntimeError if the server exits or takes longer than `timeout`."""
+    import httpx
+
+    start = time.perf_counter()
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"matcher serve exited with {proc.returncode}; see {log_path}")
+        try:
+            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"matcher serve not ready after {timeout} s; see {log_path}")
+        time.sleep(0.2)
+
+
 class Server:
     """`matcher serve` as a child process; `ready_s` is the time from spawn to the first 200 from /readyz."""
 
     def __init__(self, index_dir: Path, port: int) -> None:
-        import httpx
-
         self.url = f"http://127.0.0.1:{port}"
         WORK.mkdir(parents=True, exist_ok=True)
         self.log_path = WORK / "serve.log"
         self._log = self.log_path.open("w")
         start = time.perf_counter()
         self.proc = subprocess.Popen(serve_command(index_dir, port), stdout=self._log, stderr=subprocess.STDOUT)
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"matcher serve exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - start > READY_TIMEOUT_S:
-                self.stop()
-                raise RuntimeError(f"matcher serve not ready after {READY_TIMEOUT_S} s; see {self.log_path}")
-            time.sleep(0.2)
+        try:
+            wait_ready(self.proc, self.url, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
         self.ready_s = round(time.perf_counter() - start, 2)
 
     def stop(self) -> None:

@@ -344,6 +344,8 @@ def request_models(s: Settings) -> RequestModels:
     class PostingBatch(Strict):
         """Postings to add or replace, each with its `id`."""
 
-        postings: list[PostingRecord] = Field(min_length=1, max_length=s.max_batch_postings)
+        postings: list[PostingRecord] = Field(
+            min_length=1, max_length=s.max_batch_postings,
+            description="Distinct ids: a repeated id refuses the batch (422, naming both positions).")
 
     return RequestModels(MatchRequest, ScoreRequest, PostingIn, PostingBatch)

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from matcher import __version__
-from matcher.errors import IndexDamaged, IndexMismatch, IndexMissing
-from matcher.index.segment import FORMAT, fsync_dir
+from matcher.errors import IndexMismatch, IndexMissing
+from matcher.index.segment import FORMAT, damaged, fsync_dir
 
 MANIFEST = "manifest.json"
 
@@ -49,7 +49,8 @@ class Manifest:
     dimension: int
     shape: dict[str, object]
     segments: tuple[SegmentRef, ...] = ()
-    generation: int = 0
+    generation: int = 0  # every commit (writes and merges); readers reload when it moves
+    writes: int = 0  # commits that changed the postings (merges do not): the version users see
     postings: int = 0
     passages: int = 0
     retired: tuple[tuple[str, float], ...] = ()  # merged-away segments and when (kept a while for slow readers)
@@ -59,12 +60,13 @@ class Manifest:
 
     @property
     def version(self) -> str:
-        """The index version a reader sees: the generation, which every commit increases."""
-        return f"g{self.generation}"
+        """The index version users see: it moves with every write of postings, not with merges (which change
+        how postings are stored, never an answer)."""
+        return f"v{self.writes}"
 
     def next(self, segments: tuple[SegmentRef, ...], passages: int,
-             retired: tuple[tuple[str, float], ...] | None = None) -> Manifest:
-        return replace(self, segments=segments, generation=self.generation + 1,
+             retired: tuple[tuple[str, float], ...] | None = None, *, write: bool = True) -> Manifest:
+        return replace(self, segments=segments, generation=self.generation + 1, writes=self.writes + int(write),
                        postings=sum(s.live for s in segments), passages=passages,
                        retired=self.retired if retired is None else retired,
                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), matcher_version=__version__)
@@ -85,8 +87,7 @@ class Manifest:
             known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
             return cls(segments=segments, retired=retired, **known)
         except (ValueError, KeyError, TypeError) as exc:
-            raise IndexDamaged(f"the index at {where} is damaged: {MANIFEST} cannot be read ({exc}); rebuild it with "
-                               f"`matcher index PATHS --index {where}` into an empty folder") from None
+            raise damaged(where, f"{MANIFEST} cannot be read ({exc})") from None
 
     def check(self, model_id: str, model_hash: str, shape: dict[str, object]) -> None:
         """Raise IndexMismatch naming what differs between this index and the configured model and shape."""
@@ -116,7 +117,7 @@ def read(root: Path) -> Manifest:
                                 f"re-embedding with `matcher upgrade --index {root}`") from None
         raise IndexMissing(f"no index at {root}: build one with `matcher index PATHS --index {root}`") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndexDamaged(f"the index at {root} is damaged: {MANIFEST} cannot be read ({exc})") from None
+        raise damaged(root, f"{MANIFEST} cannot be read ({exc})") from None
     return Manifest.from_json(text, root)
 
 

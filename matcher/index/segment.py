@@ -39,6 +39,12 @@ NO_TIME = np.iinfo(np.int64).min  # a posting without a timestamp: never passes 
 ALIGN = 64
 
 
+def damaged(root: Path, what: str) -> IndexDamaged:
+    """The one message for a damaged index: what is wrong, where, and what to do."""
+    return IndexDamaged(f"the index at {root} is damaged: {what}; rebuild it with `matcher index PATHS --index NEW_DIR` "
+                        "(or restore the folder from a backup)")
+
+
 def new_name() -> str:
     """A unique segment name."""
     return f"{os.getpid():x}-{uuid.uuid4().hex[:12]}"
@@ -189,7 +195,7 @@ class Segment:
         try:
             meta = json.loads((self.folder / "segment.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
-                raise IndexDamaged(f"segment {self.folder} has format {meta.get('format')}, expected {FORMAT}")
+                raise damaged(root, f"segment {name} has format {meta.get('format')}, expected {FORMAT}")
             # A plain ndarray over the mapped file: slicing a np.memmap costs a Python-level hook per access.
             blob = np.asarray(np.memmap(self.folder / "arrays.bin", dtype=np.uint8, mode="r")) \
                 if (self.folder / "arrays.bin").stat().st_size else np.zeros(0, np.uint8)
@@ -199,7 +205,7 @@ class Segment:
         except IndexDamaged:
             raise
         except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise IndexDamaged(f"segment {self.folder} cannot be read ({type(exc).__name__}: {exc})") from None
+            raise damaged(root, f"segment {name} cannot be read ({type(exc).__name__}: {exc})") from None
         self.meta = meta
         fields = meta["fields"]
         n = int(meta["docs"])
@@ -219,7 +225,7 @@ class Segment:
         if not (len(fields["id"]) == len(self.heads) == len(self.titles) == len(self.doclen) == n
                 and len(self.passages) == int(self.passage_offsets[-1]) == len(self.passage_kinds)
                 and len(self._doc_offsets) == n + 1):
-            raise IndexDamaged(f"segment {self.folder} is inconsistent (its parts disagree on the number of postings)")
+            raise damaged(root, f"segment {name} is inconsistent (its parts disagree on the number of postings)")
         self.ids: list[str] = fields["id"]
         self.titles_text: list[str] = fields["title"]
         self.content_hash: list[str] = fields["content_hash"]
@@ -252,13 +258,14 @@ class Segment:
     def stored(self, doc: int) -> StoredDoc:
         """The stored fields of local doc `doc`."""
         if self._docs is None:
-            raise IndexDamaged(f"segment {self.folder} has no stored postings")
+            raise damaged(self.folder.parent.parent, f"segment {self.name} has no stored postings")
         raw = self._docs[int(self._doc_offsets[doc]):int(self._doc_offsets[doc + 1])]
         try:
             data = json.loads(raw)
             posting = Posting.from_dict(data["posting"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise IndexDamaged(f"segment {self.folder}: stored posting {doc} cannot be read ({exc})") from None
+            raise damaged(self.folder.parent.parent, f"segment {self.name}: stored posting {doc} cannot be read ({exc})") \
+                from None
         return StoredDoc(posting, tuple(data["tags"]), tuple((int(s), int(e), str(k)) for s, e, k in data["passages"]))
 
     def passage_rows(self, doc: int) -> tuple[int, int]:

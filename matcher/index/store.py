@@ -38,6 +38,7 @@ from matcher.index.segment import Segment, write_segment
 from matcher.index.view import View
 
 WRITE_LOCK = ".write-lock"
+ORPHAN_SECONDS = 3600.0  # a segment folder no manifest names is removed at this age (a crashed write)
 
 
 class Store(Protocol):
@@ -70,11 +71,24 @@ class SegmentStore:
     # -- reading ----------------------------------------------------------------------------------------------
     def open(self, *, must_exist: bool) -> SegmentStore:
         try:
-            self._load(manifests.read(self.root))
+            self._load_latest()
         except (IndexMissing, manifests.LegacyIndex):
             if must_exist:
                 raise
         return self
+
+    def _load_latest(self, manifest: Manifest | None = None) -> View:
+        """Load the newest manifest; a segment merged away meanwhile means a newer manifest exists: read again."""
+        for attempt in range(5):
+            manifest = manifest or manifests.read(self.root)
+            try:
+                return self._load(manifest)
+            except IndexDamaged:
+                if attempt == 4 or manifests.read(self.root).generation == manifest.generation:
+                    raise  # the committed manifest itself names a missing segment: real damage
+                manifest = None
+                time.sleep(0.02)
+        raise AssertionError("unreachable")
 
     def _load(self, manifest: Manifest) -> View:
         manifest.check(self.model_id, self.model_hash, self.shape.as_dict())
@@ -106,16 +120,8 @@ class SegmentStore:
         if self._view is not None and manifest.generation == self._view.manifest.generation:
             return False
         with self._lock:
-            for attempt in range(3):
-                try:
-                    self._load(manifest)
-                    return True
-                except IndexDamaged:  # a segment merged away between reading the manifest and opening it
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05)
-                    manifest = manifests.read(self.root)
-        return False
+            self._load_latest(manifest)
+            return True
 
     def known_tags(self) -> set[str]:
         return self._view.known_tag_vectors() if self._view is not None else set()
@@ -187,8 +193,10 @@ class SegmentStore:
                 seg = Segment(self.root, name)
                 self._segments[name] = seg
                 segments = (*refs, SegmentRef(name, len(seg)))
-                new = base.next(segments, self._passages(segments))
-                return self._publish(new)
+                published = self._publish(base.next(segments, self._passages(segments)))
+                if published.generation % 16 == 0:
+                    self._collect_garbage(published)
+                return published
         except BaseException:
             shutil.rmtree(self.root / "segments" / name, ignore_errors=True)
             raise
@@ -233,8 +241,8 @@ class SegmentStore:
                 retired = tuple(r for r in current.retired if now - r[1] < self.policy.retire_seconds)
                 retired += tuple((n, now) for n in chosen)
                 segments = (*kept, merged_ref)
-                self._publish(current.next(segments, self._passages(segments), retired))
-            self.collect_garbage()
+                published = self._publish(current.next(segments, self._passages(segments), retired, write=False))
+                self._collect_garbage(published)
             return True
         finally:
             self._merging.release()
@@ -242,25 +250,29 @@ class SegmentStore:
     def _passages(self, segments: Sequence[SegmentRef]) -> int:
         return sum(int(self._segments[r.name].meta["passages"]) for r in segments)
 
-    def collect_garbage(self) -> int:
-        """Remove segment folders no manifest needs: merged away long enough ago, or never committed (a crash)."""
-        try:
-            current = manifests.read(self.root)
-        except (IndexMissing, IndexDamaged):
-            return 0
+    def _collect_garbage(self, current: Manifest) -> int:
+        """Remove what no manifest needs. The caller holds the write lock, so no commit is in flight.
+
+        Merged-away segments go `retire_seconds` after the merge (a reader in another process may still be opening
+        them: it retries with the newer manifest). Folders no manifest ever named are a crashed or in-progress
+        write: a writer writes its segment before it takes the lock, so they go only when an hour old.
+        """
+        now = time.time()
         keep = {r.name for r in current.segments}
-        keep |= {n for n, at in current.retired if time.time() - at < self.policy.retire_seconds}
+        retired = {n: at for n, at in current.retired}
         removed = 0
         folder = self.root / "segments"
         for path in folder.iterdir() if folder.is_dir() else ():
             name = path.name.removesuffix(".tmp")
-            age = time.time() - path.stat().st_mtime
-            if name not in keep and age > self.policy.retire_seconds:
+            if name in keep:
+                continue
+            try:
+                age = now - (retired[name] if name in retired else path.stat().st_mtime)
+            except OSError:
+                continue
+            if age > (self.policy.retire_seconds if name in retired else ORPHAN_SECONDS):
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
-        for tmp in self.root.glob(".manifest.json.*"):
-            if time.time() - tmp.stat().st_mtime > self.policy.retire_seconds:
-                tmp.unlink(missing_ok=True)
         return removed
 
 

@@ -157,29 +157,23 @@ class View:
 
     # -- retrieval --------------------------------------------------------------------------------------------
     def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
-        """Postings owning one of the `n` passages closest to any query vector (exact, or IVF in big segments)."""
+        """Postings owning one of the `n` passages closest to any query vector (exact, or IVF in big segments).
+
+        Similarities are rounded to 1e-6 and ties broken by posting id and passage, so the same postings come back
+        whichever segments hold them (identical boilerplate passages tie exactly).
+        """
         if not len(queries) or not self.n_docs:
             return set()
-        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per segment: scores (m, k), segment, doc
+        per_row: list[list[tuple[float, str, int, int, int]]] = [[] for _ in range(len(queries))]
         for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
             if not mask.any():
                 continue
             rows_ok = np.repeat(mask, np.diff(seg.passage_offsets))
-            scores, rows = _search(seg, queries, n, rows_ok, nprobe)
-            docs = np.searchsorted(seg.passage_offsets, np.maximum(rows, 0), side="right") - 1
-            docs = np.where(rows >= 0, docs, -1)
-            found.append((scores, np.full(docs.shape, s), docs))
-        if not found:
-            return set()
-        scores = np.concatenate([f[0] for f in found], axis=1)
-        segs = np.concatenate([f[1] for f in found], axis=1)
-        docs = np.concatenate([f[2] for f in found], axis=1)
-        take = min(n, scores.shape[1])
-        best = np.argpartition(-scores, take - 1, axis=1)[:, :take] if take < scores.shape[1] else \
-            np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
-        rows_i = np.arange(len(queries))[:, None]
-        chosen_docs, chosen_segs = docs[rows_i, best].ravel(), segs[rows_i, best].ravel()
-        return {(int(s), int(d)) for s, d in zip(chosen_segs, chosen_docs, strict=True) if d >= 0}
+            for q, (scores, rows) in enumerate(_search(seg, queries, n, rows_ok, nprobe)):
+                docs = np.searchsorted(seg.passage_offsets, rows, side="right") - 1
+                per_row[q].extend((-float(sc), seg.ids[d], int(r - seg.passage_offsets[d]), s, int(d))
+                                  for sc, r, d in zip(scores.tolist(), rows.tolist(), docs.tolist(), strict=True))
+        return {(hit[3], hit[4]) for hits in per_row for hit in sorted(hits)[:n]}
 
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
@@ -300,10 +294,12 @@ class View:
 
 
 def _top_positive(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n largest positive values, and of every value tied with the n-th (the caller cuts ties)."""
     positive = np.flatnonzero(values > 0)
     if len(positive) <= n:
         return positive
-    return positive[np.argpartition(-values[positive], n - 1)[:n]]
+    kth = np.partition(values[positive], len(positive) - n)[len(positive) - n]
+    return positive[values[positive] >= kth]
 
 
 def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
@@ -314,8 +310,10 @@ def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
                         for v in values), dtype=bool, count=len(values))
 
 
-def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray, nprobe: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-n (scores, rows) of one segment's passages for each query; rows -1 past the end."""
+def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray,
+            nprobe: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per query: the segment's best passages (rounded scores, rows): the top n and every passage tied with the
+    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored."""
     total = int(rows_ok.sum())
     k = min(n, total)
     if seg.ivf is not None:
@@ -325,14 +323,16 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray, npro
         selector = faiss.IDSelectorBitmap(len(rows_ok), faiss.swig_ptr(bits))
         params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
-        return scores, rows.astype(np.int64)
-    sims = queries @ seg.passages.T  # cosine: rows and queries are unit vectors
+        return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)]
+    sims = np.round(queries @ seg.passages.T, 6)  # cosine: rows and queries are unit vectors
     if total < len(rows_ok):
         sims[:, ~rows_ok] = -np.inf
-    if k < sims.shape[1]:
-        rows = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    else:
-        rows = np.broadcast_to(np.arange(sims.shape[1]), sims.shape).copy()
-    scores = np.take_along_axis(sims, rows, axis=1)
-    rows = np.where(np.isfinite(scores), rows, -1)
-    return np.where(np.isfinite(scores), scores, -np.inf), rows
+    out = []
+    for row in sims:
+        if k < len(row):
+            kth = np.partition(row, len(row) - k)[len(row) - k]
+            rows = np.flatnonzero(row >= kth)
+        else:
+            rows = np.flatnonzero(np.isfinite(row))
+        out.append((row[rows], rows))
+    return out

@@ -20,7 +20,7 @@ M.api = async function (path, options) {
   return { ok: response.ok, status: response.status, data: data };
 };
 
-/** el("a", {href: "/x", class: "y"}, ["text", child]): elements built without innerHTML, so no text is markup. */
+/** el("a", {href: "/x", class: "y"}, ["text", child]): elements and text nodes, so no text is ever parsed as markup. */
 M.el = function (tag, attrs, children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
