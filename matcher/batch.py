@@ -92,10 +92,15 @@ def run_batch(matcher: Matcher, lines: Iterable[str | bytes], *, k: int = 10,
     Each output line: `{"id", "results", "candidates_examined", "blinded", "provenance"}` (`Matcher.match_response`).
     """
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            line_id, candidate, filters = parse_line(raw, number, include_archived, blind, base)
-            yield {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
-        except MatcherError as exc:
-            yield failed_line(_line_id(raw), number, exc)
+        if raw.strip():
+            yield run_line(matcher, raw, number, k=k, include_archived=include_archived, blind=blind, base=base)
+
+
+def run_line(matcher: Matcher, raw: str | bytes, number: int, *, k: int = 10, include_archived: bool = False,
+             blind: bool = True, base: Path | None = None) -> dict[str, Any]:
+    """The output object of one non-blank input line (line `number`, from 1): its results or its error."""
+    try:
+        line_id, candidate, filters = parse_line(raw, number, include_archived, blind, base)
+        return {"id": line_id, **matcher.match_response(candidate, k=k, filters=filters).to_dict()}
+    except MatcherError as exc:
+        return failed_line(_line_id(raw), number, exc)

@@ -50,9 +50,18 @@ def _check_writable(index: Path) -> None:
              "another --index)")
 
 
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", envvar="MATCHER_STORE", metavar="URL",
+    help="An index held in Milvus instead of --index: milvus://HOST:PORT[/PREFIX] or milvus-lite:///PATH.")]
+
+
 def _open(index: Path, model: str | None, must_exist: bool = True) -> Any:
     from matcher.engine import Matcher
+    from matcher.stores import location
 
+    where = location(index)  # MATCHER_STORE, when set, names a Milvus store that replaces the folder
+    if where is not index:
+        return Matcher.load(where, model=model) if must_exist else Matcher.open(where, model=model)
     _check_index_dir(index)
     if must_exist and not index.exists():
         fail(f"no index at {index}: the folder does not exist; build one with `matcher index PATHS --index {index}`")
@@ -251,6 +260,11 @@ def batch(
     blind: BlindOpt = True,
     index: IndexOpt = DEFAULT_INDEX_DIR,
     model: ModelOpt = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Score on a Ray cluster (one model per actor), output in input "
+                                                    "order: a local one unless --ray-address or RAY_ADDRESS.")] = False,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", metavar="ADDRESS", help="Ray cluster to join "
+                                                    "(e.g. auto, HOST:6379, ray://HOST:10001); implies --ray.")] = None,
+    ray_actors: Annotated[int, typer.Option("--ray-actors", min=1, help="Scoring actors on Ray.")] = 2,
 ) -> None:
     """Score many candidates: each line {"id", "text"? or "file"?, "skills"?, "filters"?, "blind"?} gives one line
     {"id", "results", "candidates_examined", "blinded", "provenance"}.
@@ -267,16 +281,30 @@ def batch(
         fail(f"cannot write {out}: the folder {out.parent} does not exist")
     if out is not None and out.is_dir():
         fail(f"cannot write {out}: it is a folder; give a file name")
-    matcher = _run(lambda: _open(index, model))
+    use_ray = ray or ray_address is not None
+    if use_ray:
+        from matcher.index.manifest import read as read_manifest
+        from matcher.stores import location
+
+        if location(index) is index:
+            _check_index_dir(index)
+            _run(lambda: read_manifest(index))  # a missing index fails here, before a cluster starts
+    else:
+        matcher = _run(lambda: _open(index, model))
     source = sys.stdin.buffer if str(infile) == "-" else _run(lambda: infile.open("rb"))
     sink = _run(lambda: out.open("w", encoding="utf-8")) if out else sys.stdout
     errors = lines = 0
     with source:
         base = Path.cwd() if str(infile) == "-" else infile.parent
-        for row in run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base):
+        if use_ray:
+            rows = _ray_rows(source, index, model, ray_address, ray_actors, k, include_archived, blind, base)
+        else:
+            rows = ((json.dumps(row, ensure_ascii=False), "error" in row) for row in
+                    run_batch(matcher, source, k=k, include_archived=include_archived, blind=blind, base=base))
+        for line, failed in rows:
             lines += 1
-            errors += "error" in row
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            errors += failed
+            sink.write(line + "\n")
             sink.flush()
     if out:
         sink.close()
@@ -285,6 +313,49 @@ def batch(
                    "see their error objects", err=True)
         if not allow_errors:
             raise typer.Exit(1)
+
+
+def _ray_rows(source: Any, index: Path, model: str | None, address: str | None, actors: int, k: int,
+              include_archived: bool, blind: bool, base: Path) -> Any:
+    """`matcher batch --ray`: the output lines from Ray actors; a cluster failure is one line, not a traceback."""
+    from matcher import batch_ray
+    from matcher.stores import location
+
+    where = location(index)
+    opener = batch_ray.Opener(str(where) if where is not index else str(index.resolve()), model,
+                              options=batch_ray.options(k, include_archived, blind, base.resolve()),
+                              torch_threads=batch_ray.local_threads())
+    started = _run(lambda: batch_ray.connect(address))
+    try:
+        yield from batch_ray.run_ray_batch(opener, list(source), actors=actors)
+    except MatcherError:
+        raise
+    except Exception as exc:  # Ray wraps worker errors in its own types: name the cause in one line
+        fail(f"the Ray batch failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 2)
+    finally:
+        if started:
+            batch_ray.disconnect()
+
+
+@app.command()
+def migrate(
+    source: Annotated[str, typer.Option("--from", metavar="INDEX", help="The index to copy: a folder, milvus://HOST:PORT"
+                                                                      "[/PREFIX] or milvus-lite:///PATH.")],
+    target: Annotated[str, typer.Option("--to", metavar="INDEX", help="Where to copy it (empty, or a new folder).")],
+    replace: Annotated[bool, typer.Option("--replace", help="Empty a Milvus target first.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Copy an index between a folder and Milvus (either way) without re-embedding, then check the counts."""
+    from matcher.migrate import migrate as copy_index
+    from matcher.stores import is_remote
+
+    for where in (source, target):
+        if not is_remote(where) and Path(where).exists() and not Path(where).is_dir():
+            fail(f"{where} is a file; give an index folder or a Milvus URL")
+    report = _run(lambda: copy_index(source, target, replace=replace, progress=not quiet))
+    typer.echo(f"migrated {report.postings} postings ({report.passages} passages) from {source} to {target} "
+               f"in {report.seconds:.1f} s; count check passed ({report.postings} = {report.postings}), "
+               f"version {report.version}")
 
 
 @app.command()
@@ -302,15 +373,22 @@ def serve(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes, each loading the index "
                                                             "[default: MATCHER_WORKERS or 1].")] = None,
     model: ModelOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Serve the HTTP API over the index (OpenAPI docs at /docs). Settings come from MATCHER_* variables."""
-    settings = _settings(index, model)
+    settings = _settings(index, model, store)
     host, port = host or settings.host, port if port is not None else settings.port
     workers = workers or settings.workers
     if not 0 <= port <= 65535:
         fail(f"port {port} is out of range: give 0-65535 (--port or MATCHER_PORT)")
-    _check_index_dir(settings.index_dir)
-    if not settings.allow_empty_index:
+    if settings.store:
+        from matcher.stores import is_remote
+
+        if not is_remote(settings.store):
+            fail(f"--store {settings.store}: give milvus://HOST:PORT[/PREFIX] or milvus-lite:///PATH")
+    else:
+        _check_index_dir(settings.index_dir)
+    if not settings.allow_empty_index and not settings.store:
         from matcher.index.manifest import read as read_manifest
 
         _run(lambda: read_manifest(settings.index_dir))  # fail here, in one line, rather than in a worker
@@ -321,13 +399,14 @@ def serve(
     _run(lambda: run(settings, host, port, workers, model, _log_config()))
 
 
-def _settings(index: Path, model: str | None) -> Any:
+def _settings(index: Path, model: str | None, store: str | None = None) -> Any:
     """The service settings from MATCHER_* and the options; a bad value is one line naming the variable."""
     from pydantic import ValidationError
 
     from matcher.api.settings import Settings, describe_error
 
-    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {})
+    overrides: dict[str, Any] = {"index_dir": index} | ({"model": model} if model else {}) | \
+        ({"store": store} if store else {})
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -25,6 +25,7 @@ from matcher.ranking import match as rank_match
 from matcher.ranking import score_pairs as rank_pairs
 from matcher.ranking import similar as rank_similar
 from matcher.results import MatchResponse, MatchResult, Provenance, SimilarResult
+from matcher.stores import open_store
 
 BuildStats = WriteStats  # the name earlier releases used
 
@@ -68,8 +69,11 @@ class Matcher:
         # The shipped curves fit the shipped weights and model: otherwise no match percentage unless given curves.
         fits = self.weights == Weights() and self.embedder.model_id == DEFAULT_CALIBRATION.model_id
         self.calibration = calibration or (DEFAULT_CALIBRATION if fits else None)
-        self.store = SegmentStore(self.index_dir, model_id=self.embedder.model_id, model_hash=self.embedder.model_hash,
-                                  dimension=None, shape=self.config.shape, policy=self.config.segments)
+        # A folder, or a Milvus URL (matcher.stores): the facade is the same over either.
+        self.location = str(index_dir)
+        self.store: SegmentStore = open_store(index_dir, model_id=self.embedder.model_id,
+                                              model_hash=self.embedder.model_hash, dimension=None,
+                                              shape=self.config.shape, policy=self.config.segments)
         self._merger: threading.Thread | None = None
 
     @property
@@ -245,7 +249,7 @@ class Matcher:
         manifest["segments"] = len(view.manifest.segments)
         manifest["deleted"] = sum(len(s.deleted) for s in view.manifest.segments)
         archived = sum(int((seg.archived & live).sum()) for seg, live in zip(view.segments, view.live, strict=True))
-        return {"index_dir": str(self.index_dir), "model": self.embedder.model_id, "built": True,
+        return {"index_dir": self.location, "model": self.embedder.model_id, "built": True,
                 "postings": len(view), "archived": archived, "version": view.version, "manifest": manifest}
 
 

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q "torch==${MATCHER_TORCH_VERSION:-2.13.0}" 2>&1 | grep -v '^WARNING' || true
-.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING' || true
+# ray (Ray batch) and milvus (the Milvus store, Milvus Lite) are optional for users; CI installs them so their tests run.
+.venv/bin/python -m pip install -q -e ".[test,ray,milvus]" 2>&1 | grep -v '^WARNING' || true
 # The browser tests drive Debian's chromium through Playwright (executable_path; never `playwright install`, which
 # downloads a browser build). Installed here when missing, so a fresh machine (and CI, as root) runs them.
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then

@@ -22,6 +22,8 @@ from matcher.index.docs import IndexDoc, embed, lexical_text, prepare
 from matcher.index.store import SegmentStore
 from matcher.postings import Posting
 from tests.helpers import FakeEmbedder, posting
+from tests.milvus_helpers import SKIP_REASON, lite_version
+from tests.milvus_helpers import lite_server as server
 
 TITLES = ["Backend Engineer", "Frontend Developer", "Data Scientist", "Product Designer", "DevOps Engineer",
           "Sales Manager", "Go Developer", "QA Engineer"]
@@ -50,13 +52,43 @@ def segment_store(root: Path) -> SegmentStore:
                         policy=SegmentPolicy(max_segments=3, merge_factor=3))
 
 
-BACKENDS: dict[str, Callable[[Path], SegmentStore]] = {"faiss-segments": segment_store}
+def milvus_store(location: str) -> SegmentStore:
+    from matcher.milvus.store import MilvusStore
+
+    fake = FakeEmbedder()
+    return MilvusStore(location, model_id=fake.model_id, model_hash=fake.model_hash, dimension=None,  # type: ignore[return-value]
+                       policy=SegmentPolicy(max_segments=3, merge_factor=3))
+
+
+LITE = lite_version()
+# name -> (engine label, factory of a store at a location): the label says which engine and version a test ran on.
+BACKENDS: dict[str, tuple[str, Callable[[pytest.FixtureRequest, Path], SegmentStore]]] = {
+    "faiss-segments": ("FAISS segments (embedded)", lambda request, tmp: segment_store(tmp / "index")),
+    "milvus-lite": (f"Milvus Lite {LITE} embedded (a local file)",
+                    lambda request, tmp: milvus_store(f"milvus-lite://{tmp}/milvus.db")),
+    "milvus-lite-server": (f"Milvus Lite {LITE} server process (gRPC on localhost)",
+                           lambda request, tmp: milvus_store(f"milvus://{request.getfixturevalue('lite_server')}/"
+                                                             f"t{abs(hash(str(tmp))) % 10**9}")),
+}
+MILVUS = {"milvus-lite", "milvus-lite-server"}
+
+
+@pytest.fixture(scope="module")
+def lite_server(tmp_path_factory: pytest.TempPathFactory):
+    """One Milvus Lite server for this module's tests (each test uses its own collections); stopped at the end."""
+    with server(tmp_path_factory.mktemp("milvus-server")) as address:
+        yield address
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], SegmentStore]:
+def make_store(request: pytest.FixtureRequest, tmp_path: Path, record_property) -> Callable[[], SegmentStore]:
     """A factory of stores over one location (calling it again reopens the same data)."""
-    return lambda: BACKENDS[request.param](tmp_path / "index").open(must_exist=False)
+    if request.param in MILVUS and LITE is None:
+        pytest.skip(SKIP_REASON)
+    engine, factory = BACKENDS[request.param]
+    record_property("engine", engine)
+    print(f"engine: {engine}")
+    return lambda: factory(request, tmp_path).open(must_exist=False)
 
 
 EMBEDDER = FakeEmbedder()

@@ -109,7 +109,7 @@ def evaluate(data: EvalSet, names: list[str], runs_dir: Path, quick: bool) -> di
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     opts = parse_args(argv)
-    for module in ["bench.quality.matcher_system", *opts.plugin]:
+    for module in ["bench.quality.matcher_system", "bench.quality.milvus_system", *opts.plugin]:
         importlib.import_module(module)
     names = split_names(opts.systems)
     try:

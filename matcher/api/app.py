@@ -35,10 +35,10 @@ def load_matcher(settings: Settings) -> Matcher:
         # than one per request oversubscribe the cores and a single query gets many times slower.
         torch.set_num_threads(settings.torch_threads)
     opener = Matcher.open if settings.allow_empty_index else Matcher.load
-    matcher = opener(settings.index_dir, model=settings.model)
+    matcher = opener(settings.store or settings.index_dir, model=settings.model)
     if settings.warm_up:
         matcher.embedder.encode_queries(["warm up"])
-    log.info("serving %d postings from %s (model %s)", len(matcher), settings.index_dir, matcher.embedder.model_id)
+    log.info("serving %d postings from %s (model %s)", len(matcher), matcher.location, matcher.embedder.model_id)
     return matcher
 
 

