@@ -76,6 +76,16 @@ def test_a_name_is_removed_wherever_it_recurs_but_not_a_skill_that_is_also_a_nam
     assert blind("Mark Evans\nI will mark this as done.").text == "I will mark this as done."
 
 
+def test_links_and_places() -> None:
+    text = ("Backend developer\nmgonzalez.dev | https://github.com/mg\nLocation: Tel Aviv, Israel\nSkills: ASP.NET, "
+            "Socket.IO, Node.js\n\n\n\n\n\n\nExperience: Elpisor (www.elpisor.com), 2019-2023")
+    result = blind(text)
+    assert result.removed == {"url": 2}
+    assert "Location: Tel Aviv, Israel" in result.text  # where one lives is kept: postings' locations are requirements
+    assert "ASP.NET, Socket.IO, Node.js" in result.text and "www.elpisor.com" in result.text  # an employer's site
+    assert "Address" not in blind("Address: 12 Main Street, Springfield").text
+
+
 def test_pronouns_become_neutral_so_variants_read_the_same() -> None:
     she, he = blind("She led the team and her work shipped."), blind("He led the team and his work shipped.")
     assert she.text == he.text == "They led the team and their work shipped."

@@ -3,8 +3,6 @@ the posting lists always shows as matched, however common the tag is in the corp
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from matcher.engine import Matcher

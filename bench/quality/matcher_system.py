@@ -25,12 +25,22 @@ def index_dir(quick: bool) -> Path:
 
 @register("matcher")
 def matcher_system(postings: Sequence[Posting], queries: Sequence[Query], args: SystemArgs) -> Run:
+    return _run(postings, queries, args, blind=True)
+
+
+@register("matcher-unblinded")
+def unblinded_system(postings: Sequence[Posting], queries: Sequence[Query], args: SystemArgs) -> Run:
+    """matcher with blinding off (`blind=False`): what blinding costs or gains in quality."""
+    return _run(postings, queries, args, blind=False)
+
+
+def _run(postings: Sequence[Posting], queries: Sequence[Query], args: SystemArgs, *, blind: bool) -> Run:
     matcher = Matcher.open(index_dir(args.quick))
     matcher.sync(postings, progress=True)
     lines = (json.dumps({"id": q.qid, **({"text": q.text} if q.text else {}), "skills": list(q.skills)})
              for q in queries)
     run: Run = {}
-    for row in run_batch(matcher, lines, k=args.k, include_archived=True):
+    for row in run_batch(matcher, lines, k=args.k, include_archived=True, blind=blind):
         if "error" in row:
             raise RuntimeError(f"query {row['id']}: {row['error']['message']}")
         run[row["id"]] = [r["posting_id"] for r in row["results"]]

@@ -16,6 +16,7 @@ REPORTS = {
     "scale": "RemoteWLB 18k: parse/split rate, embedding rate (sample), latency at 18k; 10^6-vector IVF vs Flat",
     "peer": "txtai vs matcher on the same passages: build time, search latency",
     "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
+    "segments": "segment store at 1.5k / 18k / 100k postings: PUT and DELETE cost, query work, open time, IVF recall",
     "page": "upload to results for a 3 KB CV (TXT, PDF, DOCX): extraction, POST /v1/match, the page in Chromium",
     "load": "matcher serve (1 and 2 workers) under 8 readers and a writer for 60 s: errors, p50/p99, RSS growth",
 }

@@ -40,13 +40,6 @@ class Forbidden(MatcherError):
     code = "forbidden"
 
 
-class PayloadTooLarge(MatcherError):
-    """The request body is larger than `max_body_bytes`."""
-
-    status = 413
-    code = "payload_too_large"
-
-
 class UnsupportedMediaType(MatcherError):
     """A body in a content type the endpoint does not read."""
 
@@ -164,9 +157,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(MatcherError, _matcher_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-
-
-ERROR_STATUSES = (401, 403, 404, 413, 415, 422, 500, 503)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -102,7 +102,7 @@ class BlindedOut(BaseModel):
 class ProvenanceOut(BaseModel):
     """What produced the ranking, so that it can be explained and re-run."""
 
-    index_version: str = Field(description="The index version folder that was searched.")
+    index_version: str = Field(description="The index version that was searched (`v` + the number of writes it holds).")
     model_id: str
     model_hash: str
     weights: dict[str, float] = Field(description="The score components' weights.")

@@ -252,8 +252,13 @@ class Segment:
         return np.bincount(self.tf.indices, minlength=len(self.terms)).astype(np.int64)
 
     @cached_property
-    def damp_codes(self) -> np.ndarray:
-        return np.asarray(self.passage_kinds, dtype=np.int64)
+    def doc_of(self) -> dict[str, int]:
+        """posting id -> local doc (a later copy of an id in the same segment wins; writes never make one)."""
+        return {pid: d for d, pid in enumerate(self.ids)}
+
+    @cached_property
+    def doclen_total(self) -> float:
+        return float(np.asarray(self.doclen, dtype=np.float64).sum())
 
     def stored(self, doc: int) -> StoredDoc:
         """The stored fields of local doc `doc`."""
@@ -287,6 +292,7 @@ class _Lists:
         self.names = names
         self.ids = np.asarray(ids, dtype=np.int64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
+        self._counts: dict[str, np.ndarray] = {}
 
     def of(self, doc: int) -> list[str]:
         return [self.names[i] for i in self.ids[self.offsets[doc]:self.offsets[doc + 1]]]
@@ -294,6 +300,14 @@ class _Lists:
     @cached_property
     def owners(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
+    def counts(self, include_archived: bool, archived: np.ndarray) -> np.ndarray:
+        """Docs (deleted or not) carrying each name; without archived docs unless `include_archived`."""
+        key = "all" if include_archived else "unarchived"
+        if key not in self._counts:
+            keep = np.ones(len(self.owners), dtype=bool) if include_archived else ~archived[self.owners]
+            self._counts[key] = np.bincount(self.ids[keep], minlength=len(self.names)).astype(np.int64)
+        return self._counts[key]
 
     @cached_property
     def index(self) -> dict[str, int]:

@@ -183,7 +183,9 @@ class SegmentStore:
         if not docs and not tag_vectors:
             return self.reader().manifest
         dim = int(docs[0].head.shape[0]) if docs else int(next(iter(tag_vectors.values())).shape[0])
-        name = self._write(docs, tag_vectors, dim)  # outside the lock: a segment is invisible until committed
+        big = sum(len(d.prepared.passages) for d in docs) > self.policy.ann_min_passages
+        ivf = _ivf(docs, self.policy) if big else None  # index type by size: exact search below the threshold
+        name = self._write(docs, tag_vectors, dim, ivf)  # outside the lock: a segment is invisible until committed
         replaced = {d.posting.id for d in docs}
         try:
             with self._committing() as current:
@@ -302,11 +304,6 @@ def _ivf(docs: Sequence[IndexDoc], policy: SegmentPolicy) -> object:
     index.train(sample)
     index.add_with_ids(vectors, np.arange(n, dtype=np.int64))
     return index
-
-
-def is_writable(root: Path) -> bool:
-    target = root if root.exists() else root.parent
-    return os.access(target, os.W_OK)
 
 
 class FaissFlat:

@@ -8,7 +8,7 @@ within one view: a merge renumbers everything, so nothing outside a view keeps t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -42,6 +42,40 @@ class Fetched:
         return len(self.refs)
 
 
+class Where(Mapping[str, Ref]):
+    """posting id -> ref of its live copy, looked up in each segment's own id table (newest segment first)."""
+
+    def __init__(self, segments: Sequence[Segment], live: Sequence[np.ndarray]) -> None:
+        self._segments, self._live = segments, live
+        self._len = sum(int(m.sum()) for m in live)
+
+    def __getitem__(self, posting_id: str) -> Ref:
+        for s in range(len(self._segments) - 1, -1, -1):
+            d = self._segments[s].doc_of.get(posting_id)
+            if d is not None and self._live[s][d]:
+                return (s, d)
+        raise KeyError(posting_id)
+
+    def __iter__(self) -> Iterator[str]:
+        for seg, mask in zip(self._segments, self._live, strict=True):
+            ids = seg.ids
+            for d in np.flatnonzero(mask).tolist():
+                yield ids[d]
+
+    def items(self) -> Iterator[tuple[str, Ref]]:  # type: ignore[override]
+        for s, (seg, mask) in enumerate(zip(self._segments, self._live, strict=True)):
+            ids = seg.ids
+            for d in np.flatnonzero(mask).tolist():
+                yield ids[d], (s, d)
+
+    def values(self) -> Iterator[Ref]:  # type: ignore[override]
+        for _, ref in self.items():
+            yield ref
+
+    def __len__(self) -> int:
+        return self._len
+
+
 class View:
     """Segments named by one manifest, with deletions applied. Immutable once built; a write makes a new view."""
 
@@ -50,16 +84,18 @@ class View:
         self.shape = shape
         self.segments: list[Segment] = [segments[ref.name] for ref in manifest.segments]
         self.live: list[np.ndarray] = []
+        self.deleted: list[np.ndarray] = []
         for ref, seg in zip(manifest.segments, self.segments, strict=True):
             mask = np.ones(len(seg), dtype=bool)
-            mask[list(ref.deleted)] = False
+            dead = np.asarray(ref.deleted, dtype=np.int64)
+            mask[dead] = False
             self.live.append(mask)
-        self.where: dict[str, Ref] = {}
-        for s, (seg, mask) in enumerate(zip(self.segments, self.live, strict=True)):
-            for d in np.flatnonzero(mask).tolist():
-                self.where[seg.ids[d]] = (s, d)
-        self.n_docs = len(self.where)
-        total = sum(float(seg.doclen[mask].sum()) for seg, mask in zip(self.segments, self.live, strict=True))
+            self.deleted.append(dead)
+        # Built from per-segment parts that outlive a view, so a one-posting write costs little whatever the size.
+        self.where = Where(self.segments, self.live)
+        self.n_docs = sum(len(seg) - len(dead) for seg, dead in zip(self.segments, self.deleted, strict=True))
+        total = sum(seg.doclen_total - float(seg.doclen[dead].sum())
+                    for seg, dead in zip(self.segments, self.deleted, strict=True))
         self.avgdl = total / self.n_docs if self.n_docs else 1.0
 
     def __len__(self) -> int:
@@ -74,11 +110,10 @@ class View:
     def _live_df(self) -> list[np.ndarray]:
         """Per segment: live postings containing each local term."""
         out = []
-        for seg, mask in zip(self.segments, self.live, strict=True):
-            dead = np.flatnonzero(~mask)
-            df = seg.df.copy()
+        for seg, dead in zip(self.segments, self.deleted, strict=True):
+            df = seg.df
             if len(dead):
-                df -= np.bincount(seg.tf[dead].indices, minlength=len(seg.terms))
+                df = df - np.bincount(seg.tf[dead].indices, minlength=len(seg.terms))
             out.append(df)
         return out
 
@@ -90,13 +125,15 @@ class View:
     def tag_postings(self, include_archived: bool = True) -> Counter[str]:
         """Live postings carrying each tag (archived ones too, unless told otherwise)."""
         counts: Counter[str] = Counter()
-        for seg, mask in zip(self.segments, self.live, strict=True):
+        for seg, dead in zip(self.segments, self.deleted, strict=True):
             lists = seg.tag_lists
-            wanted = mask if include_archived else mask & ~seg.archived
-            keep = wanted[lists.owners]
-            for tag_id, n in enumerate(np.bincount(lists.ids[keep], minlength=len(lists.names)).tolist()):
-                if n:
-                    counts[lists.names[tag_id]] += n
+            per_tag = lists.counts(include_archived, seg.archived)
+            gone = dead if include_archived else dead[~seg.archived[dead]]
+            if len(gone):
+                rows, _ = ranges(lists.offsets, gone)
+                per_tag = per_tag - np.bincount(lists.ids[rows], minlength=len(lists.names))
+            for tag_id in np.flatnonzero(per_tag).tolist():
+                counts[lists.names[tag_id]] += int(per_tag[tag_id])
         return counts
 
     @cached_property
@@ -186,14 +223,12 @@ class View:
             local = [(seg.terms[t], idf[t] * c) for t, c in terms.items() if t in idf and t in seg.terms]
             if local and mask.any():
                 csc = seg.tf_csc
-                rows, weights = [], []
-                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64) / self.avgdl)
-                for lid, w in local:
-                    start, end = csc.indptr[lid], csc.indptr[lid + 1]
-                    docs, tf = csc.indices[start:end], csc.data[start:end].astype(np.float64)
-                    rows.append(docs)
-                    weights.append(w * tf / (tf + norm[docs]))
-                scores = np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=len(seg))
+                lids = np.asarray([lid for lid, _ in local], dtype=np.int64)
+                entries, owner = ranges(csc.indptr.astype(np.int64), lids)  # every (term, posting) pair at once
+                docs, tf = csc.indices[entries], csc.data[entries].astype(np.float64)
+                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64)[docs] / self.avgdl)
+                weight = np.asarray([w for _, w in local], dtype=np.float64)[owner]
+                scores = np.bincount(docs, weight * tf / (tf + norm), minlength=len(seg))
                 scores[~mask] = 0.0
             out.append(scores)
         return out

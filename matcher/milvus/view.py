@@ -73,6 +73,7 @@ class MilvusView(View):
         listing = Listing(rows, tag_vectors)
         self.segments = [listing]  # type: ignore[list-item]
         self.live = [np.ones(len(listing), dtype=bool)]
+        self.deleted = [np.zeros(0, dtype=np.int64)]  # a version holds live rows only
         self.position = {int(d): i for i, d in enumerate(listing.docs.tolist())}
         self.where = {pid: (0, i) for i, pid in enumerate(listing.ids)}
         self.n_docs = len(listing)

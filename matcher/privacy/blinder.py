@@ -114,6 +114,23 @@ def _items(text: str) -> list[_Span]:
     return spans
 
 
+def _contact_links(text: str) -> list[_Span]:
+    """Any link in the contact block at the top (a personal site); further down, links are employers' and
+    projects' sites (evidence of fit) unless they are profiles (`rules.PHRASES`) or labelled ("Website: ...")."""
+    top = text[:_offset_of_line(text, rules.CONTACT_LINES)]
+    return [_Span(m.start(), m.end(), "url") for m in rules.LINK.finditer(top)]
+
+
+def _offset_of_line(text: str, n: int) -> int:
+    """Where line `n` (from 0) starts; the text's length when it has fewer lines."""
+    offset = 0
+    for _ in range(n):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
+    return offset
+
+
 def _pronouns(text: str) -> list[_Span]:
     return [_Span(m.start(), m.end(), "pronouns", _neutral(m.group())) for m in rules.PRONOUNS.finditer(text)]
 
@@ -137,18 +154,13 @@ _EMPTY_LINE = re.compile(r"^[ \t\W_]*$")
 _ORPHANS = re.compile(r"(?:^|(?<=\s))(?:[,;|•·/&+-]|and|with)(?=\s*(?:[,;|•·.]|$))|\(\s*\)|\[\s*\]", re.MULTILINE)
 
 
-def _tidy(text: str) -> str:
-    """Collapse what removal left behind: doubled separators, empty brackets, lines of punctuation alone."""
-    out = []
-    for line in text.splitlines():
-        line = re.sub(r"[ \t]{2,}", " ", line)
-        line = re.sub(r"\s*([,;|•·])(?:\s*[,;|•·])+", r"\1", line)
-        line = _ORPHANS.sub("", line)
-        line = re.sub(r"\s+([,.;:])", r"\1", line).strip(" \t,;|•·-")
-        if _EMPTY_LINE.match(line) and out and not out[-1]:
-            continue  # keep paragraph breaks, but never two empty lines in a row
-        out.append("" if _EMPTY_LINE.match(line) else line)
-    return "\n".join(out).strip()
+def _tidy_line(line: str) -> str:
+    """Collapse what removal left on a line: doubled separators, empty brackets; '' when only punctuation is left."""
+    line = re.sub(r"[ \t]{2,}", " ", line)
+    line = re.sub(r"\s*([,;|•·])(?:\s*[,;|•·])+", r"\1", line)
+    line = _ORPHANS.sub("", line)
+    line = re.sub(r"\s+([,.;:])", r"\1", line).strip(" \t,;|•·-")
+    return "" if _EMPTY_LINE.match(line) else line
 
 
 def blind(text: str) -> Blinded:
@@ -160,16 +172,33 @@ def blind(text: str) -> Blinded:
     labelled, name_parts = _labelled(text)
     spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text)
     spans += [_Span(m.start(), m.end(), kind) for kind, rx in rules.COMPILED_PHRASES for m in rx.finditer(text)]
+    spans += _contact_links(text)
     kept = _resolve(spans)
     if not kept:
         return Blinded(text)
-    pieces, cursor = [], 0
-    for span in kept:
-        pieces += [text[cursor:span.start], span.replacement]
-        cursor = span.end
-    pieces.append(text[cursor:])
     counts = Counter(span.kind for span in kept)
-    return Blinded(_tidy("".join(pieces)), {kind: counts[kind] for kind in KINDS if counts[kind]})
+    return Blinded(_apply(text, kept), {kind: counts[kind] for kind in KINDS if counts[kind]})
+
+
+def _apply(text: str, spans: list[_Span]) -> str:
+    """The text with `spans` replaced; only the lines they touch are tidied (or dropped when nothing is left), so
+    the rest of the CV (bullets, spacing, layout that passages and headlines read) stays exactly as written."""
+    out = []
+    for line in re.finditer(r"^.*$", text, re.MULTILINE):
+        start, end = line.span()
+        touching = [s for s in spans if s.start < end and s.end > start]
+        if not touching:
+            out.append(line.group())
+            continue
+        pieces, cursor = [], start
+        for span in touching:  # clipped to this line: a span may run on from the line before
+            pieces += [text[cursor:max(span.start, cursor)], span.replacement]
+            cursor = min(span.end, end)
+        pieces.append(text[cursor:end])
+        tidied = _tidy_line("".join(pieces))
+        if tidied:
+            out.append(tidied)
+    return "\n".join(out).strip()
 
 
 def blind_text(text: str | None, skills: tuple[str, ...] = ()) -> tuple[str | None, Blinding]:

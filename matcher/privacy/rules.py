@@ -16,8 +16,10 @@ LABELS: dict[str, tuple[str, ...]] = {
     "email": ("e-?mail", "e-?mail address", "mail"),
     "phone": ("phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell", "cell phone",
               "cellphone", "whatsapp", "mob", "contact number", "viber", "telegram"),
-    "address": ("address", "home address", "postal address", "street address", "residence", "location",
-                "city of residence", "current location", "zip code", "postcode", "post code"),
+    # Street addresses only: the city or country a candidate lives in ("Location:", "Residence:") is kept, as a
+    # posting's location is a legitimate requirement; removing it cost 0.019 nDCG@10 on the judged CVs.
+    "address": ("address", "home address", "postal address", "street address", "street", "zip code", "postcode",
+                "post code"),
     "url": ("linkedin", "github", "gitlab", "website", "web ?site", "homepage", "portfolio", "facebook",
             "twitter", "instagram", "skype", "personal site", "blog", "stack ?overflow", "behance", "dribbble"),
     "date_of_birth": ("date of birth", "birth ?date", "dob", "d\\.o\\.b\\.?", "born", "birthday",
@@ -80,7 +82,6 @@ _NOT_AN_ORG = r"(?![ \t]+(?-i:[A-Z])|[ \t]+(?:of\b|&)|-\w)"  # "Catholic Univers
 # Phrases in running text, by kind: (kind, pattern). Case-insensitive unless the pattern sets (?-i).
 PHRASES: tuple[tuple[str, str], ...] = (
     ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    ("url", r"(?:https?://|www\.)[^\s,;)>\]]+"),
     ("url", r"\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|facebook\.com|fb\.com|twitter\.com|x\.com"
             r"|instagram\.com|t\.me|medium\.com|stackoverflow\.com|behance\.net|dribbble\.com|github\.io"
             r"|bitbucket\.org|kaggle\.com)(?:/[^\s,;)>\]]*)?"),
@@ -114,7 +115,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
                  r"\b\)?"),
     ("family", rf"\b(?:happily )?(?:married|divorced|widowed|widow|widower)\b"
                rf"(?:,? (?:with|and) (?:a |{COUNT} )?(?:\w+ )?(?:children|kids|child|sons?|daughters?|boys?|girls?))?"),
-    ("family", rf"\b(?:(?:single |proud |working )?(?:mother|father|mom|mum|dad|parent)) of {COUNT}"
+    ("family", rf"\b(?:an? )?(?:(?:single |proud |working )?(?:mother|father|mom|mum|dad|parent)) of {COUNT}"
                rf"(?: (?:\w+ )?(?:children|kids|boys|girls|sons|daughters))?\b"),
     ("family", rf"\b(?:with |have |has |and )?{COUNT} (?:young |small |grown[- ]up |adult )?"
                rf"(?:children|kids|sons|daughters|grandchildren)\b"),
@@ -134,6 +135,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
                   r"|roots|extraction)\b"),
     ("health", rf"\b(?:{HEALTH})\b"),
 )
+# A link, or a bare lower-case domain ("mgonzalez.dev"; "ASP.NET" and "Socket.IO" are skills, not links).
+LINK = re.compile(r"(?i:https?://|www\.)[^\s,;)>\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|dev|io|me|net|org)"
+                  r"(?:/[^\s,;)>\]]*)?(?![\w@])")
+CONTACT_LINES = 8  # the contact block: links in a CV's first lines are the candidate's own
 COMPILED_PHRASES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in PHRASES)
 
 # Gendered pronouns are replaced, not deleted, so sentences still read; every variant maps to the same word.
