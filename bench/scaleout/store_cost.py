@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.scaleout.ray_batch import SKILLS
+from bench.scaleout.cluster_batch import SKILLS
 
 TEXTS = ["Backend engineer, six years of Python and Django on PostgreSQL; AWS, Docker, Kubernetes; on call.",
          "Product designer: Figma, user research, design systems for a B2B SaaS; remote in Europe.",

@@ -1,6 +1,6 @@
 """Throughput of `matcher batch`: one local process vs a local Ray cluster (2 actors), same index, same run.
 
-    PYTHONPATH=. python -m bench.scaleout.ray_batch --index /tmp/croc-copy --n 10000
+    PYTHONPATH=. python -m bench.scaleout.cluster_batch --index /tmp/croc-copy --n 10000
 
 Candidates are short skills lists (a few dozen distinct ones reused), one JSON line each. Both runs must write
 the same lines; the report says so. Markdown on stdout, progress on stderr.
@@ -68,7 +68,7 @@ def main() -> None:
 
 date: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}; machine: {os.cpu_count()} cores ({platform.machine()}), \
 shared with other jobs (load average {os.getloadavg()[0]:.1f} at the end); ray {ray.__version__}  
-command: `PYTHONPATH=. python -m bench.scaleout.ray_batch --index {args.index} --n {args.n}`  
+command: `PYTHONPATH=. python -m bench.scaleout.cluster_batch --index {args.index} --n {args.n}`  
 index: {args.index} (real model)
 
 | run | seconds | candidates/s | notes |
