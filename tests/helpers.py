@@ -4,6 +4,7 @@ matter (storage, write paths, surfaces, faults), and small posting builders."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,17 @@ import numpy as np
 
 from matcher.embed import Embedder
 from matcher.postings import Posting
+
+# Batch input lines, good and bad (bad JSON, wrong types, unknown filter, nothing to match), in a fixed order.
+BATCH_LINES = (
+    json.dumps({"id": "a", "skills": ["golang", "postgres"]}),
+    "{broken",
+    json.dumps({"id": "b", "text": "Customer support specialist, Zendesk, empathy", "filters": {"job_type": "other"}}),
+    json.dumps({"id": "c", "skills": "not a list"}),
+    "",
+    json.dumps({"id": "d", "skills": ["figma"], "filters": {"colour": "red"}}),
+    json.dumps({"id": "e"}),
+)
 
 FAKE_DIMENSION = 32
 _WORD = re.compile(r"\w+")

@@ -10,20 +10,13 @@ from typer.testing import CliRunner
 from matcher.batch import run_batch
 from matcher.cli import app
 from matcher.engine import Matcher
+from tests.helpers import BATCH_LINES
 
 runner = CliRunner()
 
 
 def test_batch_keeps_order_and_reports_bad_lines(seed_matcher: Matcher) -> None:
-    lines = [
-        json.dumps({"id": "a", "skills": ["golang", "postgres"]}),
-        "{broken",
-        json.dumps({"id": "b", "text": "Customer support specialist, Zendesk, empathy", "filters": {"job_type": "other"}}),
-        json.dumps({"id": "c", "skills": "not a list"}),
-        "",
-        json.dumps({"id": "d", "skills": ["figma"], "filters": {"colour": "red"}}),
-        json.dumps({"id": "e"}),
-    ]
+    lines = list(BATCH_LINES)
     rows = list(run_batch(seed_matcher, lines, k=3))
     assert [r["id"] for r in rows] == ["a", None, "b", "c", "d", "e"]
     assert len(rows[0]["results"]) == 3 and len(rows[2]["results"]) == 3

@@ -10,18 +10,12 @@ import pytest
 from matcher.batch import run_batch
 from matcher.engine import Matcher
 from tests.conftest import ROOT, SEEDS
-from tests.helpers import FakeEmbedder
+from tests.helpers import BATCH_LINES, FakeEmbedder
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'matcher[ray]')")
 
 LINES = [
-    json.dumps({"id": "a", "skills": ["golang", "postgres"]}),
-    "{broken",
-    json.dumps({"id": "b", "text": "Customer support specialist, Zendesk, empathy", "filters": {"job_type": "other"}}),
-    json.dumps({"id": "c", "skills": "not a list"}),
-    "",
-    json.dumps({"id": "d", "skills": ["figma"], "filters": {"colour": "red"}}),
-    json.dumps({"id": "e"}),
+    *BATCH_LINES,
     *(json.dumps({"id": f"s{i}", "skills": skills}) for i, skills in enumerate(
         [["react", "typescript"], ["python", "pandas", "sql"], ["kubernetes", "terraform", "aws"], ["sales"],
          ["figma", "ux research"], ["rust"], ["java", "spring"], ["go"]] * 3)),

@@ -95,7 +95,7 @@ def test_any_history_gives_the_same_answers(tmp_path: Path, config: MatcherConfi
     random_history(grown, postings, random.Random(11))
     grown.merge(wait=True)
     assert set(grown.view.where) == {p.id for p in postings}
-    assert len(grown.view.manifest.segments) > 1 or grown.view.manifest.segments[0].deleted or True
+    assert grown.view.manifest.writes > len(postings) // 40  # many separate commits, not one build
     assert_same(answers(grown), expected)
 
     grown.merge(force=True)  # one segment, no deletions: still the same
