@@ -57,6 +57,13 @@ class IndexMismatch(MatcherError):
     code = "index_mismatch"
 
 
+class IndexBusy(MatcherError):
+    """Another process holds the index's single-writer lease (Milvus stores)."""
+
+    status = 409
+    code = "index_busy"
+
+
 class IndexMissing(MatcherError):
     """No index at the given folder."""
 

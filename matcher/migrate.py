@@ -59,21 +59,23 @@ def _docs(view: View, refs: Sequence[tuple[int, int]]) -> Iterator[IndexDoc]:
         yield IndexDoc(prepared, np.array(fetched.passages[rows]), np.array(fetched.heads[i]), np.array(fetched.titles[i]))
 
 
-def _terms(view: View, refs: Sequence[tuple[int, int]]) -> list[Counter[str]]:
+def _tag_vectors(view: View) -> dict[str, np.ndarray]:
     from matcher.milvus.view import MilvusView
 
     if isinstance(view, MilvusView):
-        docs = [int(view.segments[0].docs[d]) for _, d in refs]
-        rows = view.client.query(view._name("docs"), filter=f"doc in [{', '.join(map(str, docs))}]",
-                                 output_fields=["doc", "terms", "tfs"])
-        by_doc = {int(r["doc"]): Counter(dict(zip(r["terms"], map(int, r["tfs"]), strict=True))) for r in rows}
-        return [by_doc[d] for d in docs]
+        return dict(view.tag_vectors)
+    return {t: v for seg in view.segments for t, v in seg.tag_vectors.items()}
+
+
+def _terms(view: View, refs: Sequence[tuple[int, int]]) -> list[Counter[str]]:
+    """Term counts of `refs` (segments and Milvus chunks both keep them as a CSR matrix over their own terms)."""
+    names: dict[int, list[str]] = {}
     out = []
     for s, d in refs:
         seg = view.segments[s]
-        names = list(seg.terms)
+        words = names.setdefault(s, list(seg.terms))
         row = seg.tf[d]
-        out.append(Counter({names[int(i)]: int(c) for i, c in zip(row.indices, row.data, strict=True)}))
+        out.append(Counter({words[int(i)]: int(c) for i, c in zip(row.indices, row.data, strict=True)}))
     return out
 
 
@@ -94,7 +96,7 @@ def migrate(source: str | Path, target: str | Path, *, replace: bool = False, pr
         raise InvalidInput(f"{target} already holds an index of {len(dst.reader())} postings{hint}")
     view = src.reader()
     refs = [view.where[pid] for pid in sorted(view.where)]
-    tag_vectors = {t: v for seg in view.segments for t, v in seg.tag_vectors.items()}
+    tag_vectors = _tag_vectors(view)
     passages = 0
     with tqdm(total=len(refs), desc="postings", unit="posting", disable=not progress, file=sys.stderr) as bar:
         for start in range(0, len(refs), BATCH):
@@ -109,4 +111,6 @@ def migrate(source: str | Path, target: str | Path, *, replace: bool = False, pr
         raise IndexDamaged(f"count check failed: {len(view)} postings in {source}, {len(moved)} in {target}")
     if hasattr(dst, "merge"):
         dst.merge(force=True)
+    if hasattr(dst, "lease"):
+        dst.lease.release()  # the next writer need not wait for it to lapse
     return MigrateReport(len(moved), passages, round(time.perf_counter() - started, 2), moved.version)

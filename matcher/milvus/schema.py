@@ -1,11 +1,12 @@
 """The Milvus side of the store: connection, the server version matcher needs, collections and filter expressions.
 
 Four collections per index (names `{prefix}_meta|docs|passages|tags`):
-- meta: one row, the commit point (model, shape, version counter, next document number, commit times);
+- meta: the commit point (model, shape, version counter, next document number, commit times, tag count) and
+  the single-writer lease (`matcher.milvus.lease`), one row each;
 - docs: one row per stored copy of a posting (never rewritten except its `died` mark): filter fields, tags,
-  role families, distinct terms with their counts (exact BM25 statistics), the stored record, head and title
-  vectors. `born` / `died` are the versions between which the copy is live: a reader at version v sees the rows
-  with born <= v < died, so a write never changes what an open reader sees (multi-version, like segments);
+  role families, distinct terms with their counts (exact BM25 statistics), its number of passages, the stored
+  record, head and title vectors. `born` / `died` are the versions between which the copy is live: a reader at
+  version v sees the rows with born <= v < died, so a write never changes what an open reader sees;
 - passages: one row per passage vector, with the same filter fields, so filters run inside the vector search;
 - tags: one vector per tag name (semantic neighbours of a skill).
 """
@@ -27,6 +28,7 @@ VARCHAR = 4096
 MAX_TERMS = 4096  # Milvus caps ARRAY fields at 4,096 elements
 MAX_TAGS = 1024
 QUERY_PAGE = 4096
+QUERY_LIMIT = 16_384  # Milvus's cap on rows per query call
 
 
 def connect(location: str) -> tuple[Any, str]:
@@ -119,6 +121,7 @@ def create(client: Any, prefix: str, dim: int) -> None:
     docs.add_field("terms", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_TERMS, max_length=512)
     docs.add_field("tfs", DataType.ARRAY, element_type=DataType.INT64, max_capacity=MAX_TERMS)
     docs.add_field("doclen", DataType.INT64)
+    docs.add_field("n_passages", DataType.INT64)  # its passage rows are doc * 4096 + 0 .. n_passages-1
     docs.add_field("record", DataType.JSON)
     docs.add_field("head", DataType.FLOAT_VECTOR, dim=dim)
     docs.add_field("title_vec", DataType.FLOAT_VECTOR, dim=dim)
@@ -179,6 +182,12 @@ def expression(version: int, filters: Filters, any_tags: list[str], all_tags: li
     if all_tags:
         parts.append(f"array_contains_all(tags, [{', '.join(literal(t) for t in all_tags)}])")
     return " and ".join(f"({p})" for p in parts)
+
+
+def query_some(client: Any, collection: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
+    """Every row matching `expr`, in one call when they are few (an iterator costs several round trips)."""
+    rows = client.query(collection, filter=expr, output_fields=fields, limit=QUERY_LIMIT)
+    return rows if len(rows) < QUERY_LIMIT else query_all(client, collection, expr, fields)
 
 
 def query_all(client: Any, collection: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
