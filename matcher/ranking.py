@@ -47,14 +47,16 @@ def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) ->
 
 def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], bm25: Sequence[np.ndarray],
              config: MatcherConfig) -> list[Ref]:
-    """Candidate postings for a query, in posting-id order."""
+    """Candidate postings for a query, in storage order (segment, then document: the order `fetch` reads fastest).
+
+    The order never decides a result: scores are per posting and ties go by posting id."""
     r = config.ranking
     refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe)
     refs.update(view.top(bm25, r.candidate_lexical))
     tag_weights = _informative_weights(prepared, view, r.min_informative)
     if tag_weights:
         refs.update(view.top(view.with_tags(tag_weights, masks), r.candidate_tags))
-    return sorted(refs, key=view.posting_id)
+    return sorted(refs)
 
 
 def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
@@ -140,7 +142,7 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     profile = _profile(source, config)
     refs = view.dense_hits(profile, config.ranking.candidate_passages, masks, config.segments.ann_nprobe)
     refs.update(view.top(view.with_tags({t: vocab.weight(t) for t in mine}, masks), config.ranking.candidate_tags))
-    ordered = sorted(refs, key=view.posting_id)
+    ordered = sorted(refs)
     fetched = view.fetch(ordered)
     semantic, best_row = dense_scores(profile, fetched, config.ranking)
     title = np.clip(fetched.titles @ source.titles[0], 0.0, 1.0) if len(fetched) else np.zeros(0)

@@ -59,14 +59,16 @@ def dense_scores(query: np.ndarray, fetched: Fetched, ranking: Ranking) -> tuple
     n = len(fetched)
     if not n or not len(query) or not len(fetched.passages):
         return np.zeros(n, dtype=np.float64), fetched.offsets[:-1].copy()
-    sims = (query @ fetched.passages.T) * damp_of(fetched.kinds, ranking)  # (m, R): cosine of unit vectors
+    # (rows, m): passages times query vectors in this orientation is ~2x faster than its transpose.
+    sims = (fetched.passages @ query.T) * damp_of(fetched.kinds, ranking)[:, None]  # cosines of unit vectors
     starts = fetched.offsets[:-1]
-    best = np.maximum.reduceat(sims, starts, axis=1)  # (m, n); every posting has at least one passage
-    per_row = sims.max(axis=0)
+    best = np.maximum.reduceat(sims, starts, axis=0)  # (n, m); every posting has at least one passage
+    per_row = sims.max(axis=1)
     owner = np.repeat(np.arange(n), np.diff(fetched.offsets))
-    order = np.lexsort((-per_row, owner))
-    first = np.searchsorted(owner[order], np.arange(n))
-    return np.clip(best.mean(axis=0), 0.0, 1.0).astype(np.float64), order[first]
+    # Each posting's first row holding its best value (every posting has one).
+    rows = np.flatnonzero(per_row == np.maximum.reduceat(per_row, starts)[owner])
+    first = rows[np.searchsorted(owner[rows], np.arange(n))]
+    return np.clip(best.mean(axis=1), 0.0, 1.0).astype(np.float64), first
 
 
 def skill_scores(have: np.ndarray, fetched: Fetched) -> np.ndarray:

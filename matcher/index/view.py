@@ -212,24 +212,32 @@ class View:
                                   for sc, r, d in zip(scores.tolist(), rows.tolist(), docs.tolist(), strict=True))
         return {(hit[3], hit[4]) for hits in per_row for hit in sorted(hits)[:n]}
 
+    @cached_property
+    def _length_norms(self) -> list[np.ndarray]:
+        """Per segment and posting: BM25's length normalisation k1 * (1 - b + b * length / average length)."""
+        k1, b = self.shape.bm25_k1, self.shape.bm25_b
+        return [k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64) / self.avgdl) for seg in self.segments]
+
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
-        k1, b = self.shape.bm25_k1, self.shape.bm25_b
         idf = {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
                for t in terms if (df := self.df(t)) > 0}
         out = []
-        for seg, mask in zip(self.segments, masks, strict=True):
-            scores = np.zeros(len(seg), dtype=np.float64)
-            local = [(seg.terms[t], idf[t] * c) for t, c in terms.items() if t in idf and t in seg.terms]
-            if local and mask.any():
-                csc = seg.tf_csc
-                lids = np.asarray([lid for lid, _ in local], dtype=np.int64)
-                entries, owner = ranges(csc.indptr.astype(np.int64), lids)  # every (term, posting) pair at once
-                docs, tf = csc.indices[entries], csc.data[entries].astype(np.float64)
-                norm = k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64)[docs] / self.avgdl)
-                weight = np.asarray([w for _, w in local], dtype=np.float64)[owner]
-                scores = np.bincount(docs, weight * tf / (tf + norm), minlength=len(seg))
-                scores[~mask] = 0.0
+        for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
+            csc = seg.tf_csc
+            indptr = csc.indptr
+            # Each term's postings are one contiguous slice of the column-major arrays: join the slices, then one
+            # weighted count sums every (term, posting) pair, in query-term order whatever the segment's layout.
+            spans = [(int(indptr[i]), int(indptr[i + 1]), idf[t] * c) for t, c in terms.items()
+                     if t in idf and (i := seg.terms.get(t)) is not None]
+            if not spans or not mask.any():
+                out.append(np.zeros(len(seg), dtype=np.float64))
+                continue
+            docs = np.concatenate([csc.indices[a:z] for a, z, _ in spans])
+            tf = np.concatenate([csc.data[a:z] for a, z, _ in spans]).astype(np.float64)
+            weight = np.repeat(np.asarray([w for _, _, w in spans], dtype=np.float64), [z - a for a, z, _ in spans])
+            scores = np.bincount(docs, weight * tf / (tf + norm[docs]), minlength=len(seg))
+            scores[~mask] = 0.0
             out.append(scores)
         return out
 
@@ -289,7 +297,8 @@ class View:
         return out
 
     def fetch(self, refs: Sequence[Ref]) -> Fetched:
-        """Vectors and tag weights of `refs`, in that order (only these postings are read)."""
+        """Vectors and tag weights of `refs`, in that order (only these postings are read); fastest when refs come
+        grouped by segment, as `retrieve` gives them."""
         dim = self.manifest.dimension
         groups = self._groups(refs)
         counts = np.zeros(len(refs), dtype=np.int64)
@@ -299,20 +308,32 @@ class View:
             counts[positions] = seg.passage_offsets[docs + 1] - seg.passage_offsets[docs]
             families[positions] = seg.family_lists.offsets[docs + 1] - seg.family_lists.offsets[docs]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        passages = np.empty((int(offsets[-1]), dim), dtype=np.float32)
-        kinds = np.empty(int(offsets[-1]), dtype=np.int64)
-        heads = np.empty((len(refs), dim), dtype=np.float32)
-        titles = np.empty((len(refs), dim), dtype=np.float32)
-        for s, (positions, docs) in groups.items():
-            seg = self.segments[s]
-            heads[positions] = seg.heads[docs]
-            titles[positions] = seg.titles[docs]
-            src, _ = ranges(seg.passage_offsets, docs)
-            dst, _ = ranges(offsets, positions)
-            passages[dst] = seg.passages[src]
-            kinds[dst] = seg.passage_kinds[src]
+        if refs and all(refs[i][0] <= refs[i + 1][0] for i in range(len(refs) - 1)):
+            # Grouped by segment (`retrieve` gives storage order): one gather per segment, joined; no scatter.
+            parts = [self._gather(s, docs) for s, (_, docs) in sorted(groups.items())]
+            passages, kinds, heads, titles = (_join([p[i] for p in parts], dim) for i in range(4))
+        else:
+            passages = np.empty((int(offsets[-1]), dim), dtype=np.float32)
+            kinds = np.empty(int(offsets[-1]), dtype=np.uint8)
+            heads = np.empty((len(refs), dim), dtype=np.float32)
+            titles = np.empty((len(refs), dim), dtype=np.float32)
+            for s, (positions, docs) in groups.items():
+                seg = self.segments[s]
+                src, _ = ranges(seg.passage_offsets, docs)
+                dst, _ = ranges(offsets, positions)
+                passages[dst] = seg.passages[src]
+                kinds[dst] = seg.passage_kinds[src]
+                heads[positions] = seg.heads[docs]
+                titles[positions] = seg.titles[docs]
         return Fetched(list(refs), [self.segments[s].ids[d] for s, d in refs], offsets, passages, kinds, heads, titles,
                        self.sums(refs, "tag"), families)
+
+    def _gather(self, s: int, docs: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Passages, their kinds, heads and titles of `docs` of segment `s` (np.take: ~2x faster than indexing)."""
+        seg = self.segments[s]
+        src, _ = ranges(seg.passage_offsets, docs)
+        return (np.take(seg.passages, src, axis=0), np.take(seg.passage_kinds, src),
+                np.take(seg.heads, docs, axis=0), np.take(seg.titles, docs, axis=0))
 
     def posting_id(self, ref: Ref) -> str:
         return self.segments[ref[0]].ids[ref[1]]
@@ -326,6 +347,12 @@ class View:
 
     def tags(self, ref: Ref) -> list[str]:
         return self.segments[ref[0]].tag_lists.of(ref[1])
+
+
+def _join(blocks: list[np.ndarray], dim: int) -> np.ndarray:
+    if len(blocks) == 1:
+        return blocks[0]
+    return np.concatenate(blocks) if blocks else np.zeros((0, dim), dtype=np.float32)
 
 
 def _top_positive(values: np.ndarray, n: int) -> np.ndarray:
@@ -355,11 +382,20 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray,
         import faiss
 
         bits = np.packbits(rows_ok, bitorder="little")  # kept alive for the search: FAISS reads it by pointer
-        selector = faiss.IDSelectorBitmap(len(rows_ok), faiss.swig_ptr(bits))
+        # A selector that lets every row through still costs ~40% of the search: leave it out then.
+        selector = faiss.IDSelectorBitmap(len(rows_ok), faiss.swig_ptr(bits)) if total < len(rows_ok) else None
         params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-        scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+        # A few query vectors search ~2x faster on one OpenMP thread than on two (the threads' start-up dominates).
+        # The thread count is shared with torch, so it is restored for the next embedding.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)]
-    sims = np.round(queries @ seg.passages.T, 6)  # cosine: rows and queries are unit vectors
+    # Cosines (rows and queries are unit vectors); passages x queries is ~2x faster than the transposed product.
+    sims = np.ascontiguousarray(np.round(seg.passages @ queries.T, 6).T)
     if total < len(rows_ok):
         sims[:, ~rows_ok] = -np.inf
     out = []

@@ -41,9 +41,10 @@ class _Span:
 def _labelled(text: str) -> tuple[list[_Span], list[str]]:
     """Labelled values ("Date of birth: ..."), and the words of labelled names (to find them elsewhere)."""
     spans, parts = [], []
-    # Only lines with a colon can hold a label: scanning those alone is ~4x faster on real CVs.
+    # Only lines where a label's last word stands before a colon can hold a labelled value: scanning those alone
+    # makes blinding several times faster on real CVs (it runs on every query).
     matches = ((line.start(), m) for line in re.finditer(r"^[^\n:：]*[:：].*$", text, re.MULTILINE)
-               for m in rules.LABELLED.finditer(line.group()))
+               if _may_hold_label(line.group()) for m in rules.LABELLED.finditer(line.group()))
     for offset, m in matches:
         kind, value = rules.label_kind(m), m.group("value")
         check = rules.VALUE_CHECKS.get(kind)
@@ -54,6 +55,10 @@ def _labelled(text: str) -> tuple[list[_Span], list[str]]:
         if kind == "name":
             parts.extend(names.split_name(value))
     return spans, parts
+
+
+def _may_hold_label(line: str) -> bool:
+    return any(m.group(1).lower() in rules.LABEL_LAST_WORDS for m in rules.BEFORE_COLON.finditer(line))
 
 
 def _phones(text: str) -> list[_Span]:
@@ -184,9 +189,15 @@ def _apply(text: str, spans: list[_Span]) -> str:
     """The text with `spans` replaced; only the lines they touch are tidied (or dropped when nothing is left), so
     the rest of the CV (bullets, spacing, layout that passages and headlines read) stays exactly as written."""
     out = []
+    first = 0  # spans are sorted and disjoint: those before `first` end before the current line
     for line in re.finditer(r"^.*$", text, re.MULTILINE):
         start, end = line.span()
-        touching = [s for s in spans if s.start < end and s.end > start]
+        while first < len(spans) and spans[first].end <= start:
+            first += 1
+        last = first
+        while last < len(spans) and spans[last].start < end:
+            last += 1
+        touching = spans[first:last]
         if not touching:
             out.append(line.group())
             continue
