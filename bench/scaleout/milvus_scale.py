@@ -1,8 +1,10 @@
-"""Filtered top-10 search at scale, synthetic vectors (labelled as such): Milvus Lite (HNSW, measured after a
-flush and reload, when the real index answers) beside the FAISS store's two index types (exact Flat and IVF,
-filters as an ID bitmap, as `matcher.index.view` searches), each against exact search for recall@10.
+"""Filtered top-10 search at scale, synthetic vectors (labelled as such): Milvus Lite (HNSW or IVF_FLAT, measured
+after a flush and reload, when the real index answers) beside the FAISS store's two index types (exact Flat and
+IVF, filters as an ID bitmap, as `matcher.index.view` searches), each against exact search for recall@10.
 
     PYTHONPATH=. python -m bench.scaleout.milvus_scale --n 100000
+    PYTHONPATH=. python -m bench.scaleout.milvus_scale --n 1000000 --index IVF_FLAT --params 16,64
+    PYTHONPATH=. python -m bench.scaleout.milvus_scale --n 200000 --insert-only   # insertion rate, to extrapolate
 
 Markdown on stdout, progress on stderr. The data is clustered unit vectors (dim 384) with two filter fields.
 """
@@ -26,6 +28,7 @@ FILTERS = {  # name -> (Milvus expression, NumPy predicate over (job, archived))
     "job_type = sales (~10%)": ('job_type == "sales"', lambda job, arch: job == 2),
 }
 JOBS = ("software", "design", "sales")
+INSERT_BATCH = 5_000
 
 
 def log(msg: str) -> None:
@@ -58,8 +61,8 @@ def recall(found: list[set[int]], truth: list[set[int]]) -> float:
     return float(np.mean([len(f & t) / max(len(t), 1) for f, t in zip(found, truth, strict=True)]))
 
 
-def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, folder: Path,
-           efs: tuple[int, ...]) -> tuple[list[tuple[str, str, float, float, float]], dict[str, float]]:
+def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, folder: Path, kind: str,
+           params: tuple[int, ...], insert_only: bool) -> tuple[list[tuple[str, str, float, float, float]], dict[str, float]]:
     from pymilvus import DataType, MilvusClient
 
     client = MilvusClient(str(folder / "scale.db"))
@@ -69,13 +72,19 @@ def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, 
     schema.add_field("archived", DataType.BOOL)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
     index = client.prepare_index_params()
-    index.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 64})
+    nlist = max(16, int(4 * np.sqrt(len(x))))  # as matcher.index.store._ivf
+    build = {"M": 16, "efConstruction": 64} if kind == "HNSW" else {"nlist": nlist}
+    index.add_index("vector", index_type=kind, metric_type="IP", params=build)
     client.create_collection("scale", schema=schema, index_params=index)
     costs: dict[str, float] = {}
     t0 = time.perf_counter()
-    for start in range(0, len(x), 2000):
-        client.insert("scale", [{"row": i, "job_type": JOBS[job[i]], "archived": bool(archived[i]),
-                                 "vector": x[i].tolist()} for i in range(start, min(start + 2000, len(x)))])
+    for start in range(0, len(x), INSERT_BATCH):
+        stop = min(start + INSERT_BATCH, len(x))
+        client.insert("scale", [{"row": i, "job_type": JOBS[j], "archived": bool(a), "vector": v}
+                                for i, j, a, v in zip(range(start, stop), job[start:stop].tolist(),
+                                                      archived[start:stop].tolist(), x[start:stop].tolist(), strict=True)])
+        if (stop // INSERT_BATCH) % 20 == 0:
+            log(f"milvus: inserted {stop:,} ({stop / (time.perf_counter() - t0):,.0f} rows/s)")
     costs["insert"] = time.perf_counter() - t0
     log(f"milvus: inserted {len(x):,} in {costs['insert']:.1f} s")
     t0 = time.perf_counter()
@@ -85,19 +94,20 @@ def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, 
     costs["flush_reload"] = time.perf_counter() - t0
     log(f"milvus: flush + reload {costs['flush_reload']:.1f} s")
     rows = []
-    for name, (expr, pred) in FILTERS.items():
+    label, key = (("HNSW (M 16, ef {})", "ef") if kind == "HNSW" else (f"IVF_FLAT (nlist {nlist}, nprobe {{}})", "nprobe"))
+    for name, (expr, pred) in ({} if insert_only else FILTERS).items():
         truth = exact(x, q, pred(job, archived))
-        for ef in efs:
+        for value in params:
             found, times = [], []
             for vec in q:
                 t0 = time.perf_counter()
                 hits = client.search("scale", data=[vec.tolist()], limit=10, filter=expr,
-                                     search_params={"metric_type": "IP", "params": {"ef": ef}})
+                                     search_params={"metric_type": "IP", "params": {key: value}})
                 times.append(time.perf_counter() - t0)
                 found.append({int(h["row"]) for h in hits[0]})
             p50, p99 = pct(times[5:])
-            rows.append((f"Milvus Lite HNSW (M 16, ef {ef}), after reload", name, p50, p99, recall(found, truth)))
-            log(f"milvus ef {ef} {name}: p50 {p50:.1f} ms recall {rows[-1][-1]:.3f}")
+            rows.append((f"Milvus Lite {label.format(value)}, after reload", name, p50, p99, recall(found, truth)))
+            log(f"milvus {kind} {key} {value} {name}: p50 {p50:.1f} ms recall {rows[-1][-1]:.3f}")
     client.close()
     return rows, costs
 
@@ -142,25 +152,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000, help="synthetic passage vectors (default %(default)s)")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--ef", default="64,256", help="HNSW ef values to measure (default %(default)s)")
+    parser.add_argument("--index", default="HNSW", choices=("HNSW", "IVF_FLAT"), help="Milvus index type")
+    parser.add_argument("--params", "--ef", default="64,256",
+                        help="search parameters to measure: ef (HNSW) or nprobe (IVF_FLAT) (default %(default)s)")
+    parser.add_argument("--insert-only", action="store_true", help="time inserting and indexing only, no search")
+    parser.add_argument("--skip-faiss", action="store_true")
     args = parser.parse_args()
     from importlib.metadata import version
 
+    t0 = time.perf_counter()
     x, job, archived, q = data(args.n, args.queries)
+    log(f"generated {args.n:,} vectors in {time.perf_counter() - t0:.0f} s")
     folder = Path(tempfile.mkdtemp(prefix="matcher-scale-"))
     try:
-        m_rows, m_costs = milvus(x, job, archived, q, folder, tuple(int(e) for e in args.ef.split(",")))
+        m_rows, m_costs = milvus(x, job, archived, q, folder, args.index, tuple(int(e) for e in args.params.split(",")),
+                                 args.insert_only)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    f_rows, f_costs = faiss_rows(x, job, archived, q)
+    if args.insert_only:
+        print(f"insert {args.n:,}: {m_costs['insert']:.0f} s ({args.n / m_costs['insert']:,.0f} rows/s); flush + "
+              f"reload ({args.index} build) {m_costs['flush_reload']:.0f} s")
+        return
+    f_rows, f_costs = ([], {"ivf_build": float("nan")}) if args.skip_faiss else faiss_rows(x, job, archived, q)
     print(f"""### Filtered top-10 search, {args.n:,} synthetic passage vectors (dim {DIM}, clustered; SYNTHETIC)
 
 date: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}; {os.cpu_count()} cores shared with other jobs (load average \
 {os.getloadavg()[0]:.1f} at the end); milvus-lite {version('milvus-lite')}, pymilvus {version('pymilvus')}, \
 faiss {version('faiss-cpu')}  
-command: `PYTHONPATH=. python -m bench.scaleout.milvus_scale --n {args.n} --queries {args.queries} --ef {args.ef}`  
+command: `PYTHONPATH=. python -m bench.scaleout.milvus_scale --n {args.n} --queries {args.queries} --index {args.index} \
+--params {args.params}`  
 {args.queries} queries, one at a time; recall@10 against exact search over the same filtered set. Milvus insert \
-{m_costs['insert']:.0f} s, flush + release + load (HNSW build) {m_costs['flush_reload']:.0f} s; FAISS IVF build \
+{m_costs['insert']:.0f} s, flush + release + load ({args.index} build) {m_costs['flush_reload']:.0f} s; FAISS IVF build \
 {f_costs['ivf_build']:.0f} s.
 
 | engine | filter | p50 ms | p99 ms | recall@10 |
