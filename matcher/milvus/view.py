@@ -175,6 +175,11 @@ class MilvusView(View):
                 scores[pos] = sum(idf[t] * terms[t] * counts[t] / (counts[t] + norm) for t in terms if t in counts)
         return [scores]
 
+    def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
+        """BM25 of `refs`: picked from `bm25`, which reads every posting holding a query term in one query."""
+        scores = self.bm25(terms, [np.ones(self.n_docs, dtype=bool)])[0]
+        return np.asarray([scores[d] for _, d in refs], dtype=np.float64)
+
     # -- fetching ---------------------------------------------------------------------------------------------
     def fetch(self, refs: Sequence[Ref]) -> Fetched:
         """Vectors of `refs` (only these postings are read; rows a process read before come from its cache)."""
