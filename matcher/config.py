@@ -54,7 +54,7 @@ def resolve_model(spec: str | None = None) -> ModelSpec:
 
 # The version of the ranking code and its settings (signals, candidate generation, blinding rules). Bump it with
 # any change that can move a ranking, so a response's provenance says which rules produced it.
-RANKING_VERSION = "2026.11.28-segments1"
+RANKING_VERSION = "2026.11.28-segments2"
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ class Ranking:
 
     candidate_passages: int = 200  # dense passage hits taken per query vector
     candidate_lexical: int = 100  # BM25 top postings
+    # Postings-list entries lexical retrieval may read: beyond it the query's commonest terms are left out of
+    # retrieval (they still score every candidate exactly), so a long CV costs the same at any corpus size, as
+    # Elasticsearch's cutoff_frequency did. 0 reads every entry.
+    lexical_budget: int = 60_000
     candidate_tags: int = 100  # postings carrying the candidate's informative tags (most informative first)
     semantic_tag_threshold: float = 0.62  # cosine from a candidate's term to a tag to count as a semantic match
     semantic_tag_neighbours: int = 2

@@ -9,7 +9,7 @@ reached by any history of writes and merges gives the same candidates, scores an
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +35,26 @@ class Ranked:
     examined: int
 
 
-def bm25_all(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> list[np.ndarray]:
-    terms = Counter(tokenize([prepared.lexical], config.shape.stopwords)[0])
-    return view.bm25(terms, masks)
+def query_terms(prepared: PreparedQuery, config: MatcherConfig) -> Counter[str]:
+    """The candidate's lexical query: its terms and how often each occurs."""
+    return Counter(tokenize([prepared.lexical], config.shape.stopwords)[0])
+
+
+def retrieval_terms(terms: Counter[str], dfs: Mapping[str, int], budget: int) -> Counter[str]:
+    """The rarest of `terms` whose postings lists hold at most `budget` entries together (0: every term).
+
+    A CV has a few hundred terms and its commonest ones fill most of the postings lists a search would read, yet
+    they barely move BM25 (a low idf); left out of retrieval they still score every candidate (`View.bm25_of`).
+    """
+    present = sorted((df, t) for t, df in dfs.items() if df > 0)
+    if budget <= 0:
+        return Counter({t: terms[t] for _, t in present})
+    kept, total = Counter(), 0
+    for df, t in present:
+        if kept and total + df > budget:
+            break
+        kept[t], total = terms[t], total + df
+    return kept
 
 
 def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) -> dict[str, float]:
@@ -45,28 +62,35 @@ def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) ->
     return {t: weight(t) * m.similarity for t, m in prepared.tags.items() if weight(t) >= minimum}
 
 
-def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], bm25: Sequence[np.ndarray],
+def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], terms: Counter[str],
              config: MatcherConfig) -> list[Ref]:
     """Candidate postings for a query, in storage order (segment, then document: the order `fetch` reads fastest).
+    The order never decides a result: scores are per posting and ties go by posting id.
 
-    The order never decides a result: scores are per posting and ties go by posting id."""
+    Candidates are the passages' owners nearest the query vectors, the BM25 leaders over the query's retrieval
+    terms (`retrieval_terms`) and the postings carrying the candidate's most informative tags.
+    """
     r = config.ranking
     refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe)
-    refs.update(view.top(bm25, r.candidate_lexical))
+    if terms:
+        lexical = view.bm25(retrieval_terms(terms, view.dfs(terms), r.lexical_budget), masks)
+        refs.update(view.top(lexical, r.candidate_lexical))
     tag_weights = _informative_weights(prepared, view, r.min_informative)
     if tag_weights:
         refs.update(view.top(view.with_tags(tag_weights, masks), r.candidate_tags))
     return sorted(refs)
 
 
-def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], bm25: Sequence[np.ndarray],
-            config: MatcherConfig) -> tuple[Fetched, Scored]:
-    """Fetch `refs` and compute every component (BM25 arrays from `View.bm25` over the allowed postings)."""
+def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], terms: Counter[str], config: MatcherConfig,
+               lexical_top: float | None = None) -> tuple[Fetched, Scored]:
+    """Fetch `refs` and compute every component. BM25 is divided by `lexical_top`, by default the best among
+    `refs` (a query's candidates always include its lexical leaders)."""
     fetched = view.fetch(refs)
     weight = view.vocab.weight
+    bm25 = view.bm25_of(terms, refs) if terms else np.zeros(len(refs))
     evidence = Evidence(
-        bm25=np.asarray([bm25[s][d] for s, d in refs], dtype=np.float64),
-        lexical_top=max((float(v.max()) for v in bm25 if len(v)), default=0.0),
+        bm25=bm25,
+        lexical_top=float(bm25.max(initial=0.0)) if lexical_top is None else lexical_top,
         tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}),
         families=view.sums(refs, "family", prepared.families),
     )
@@ -77,9 +101,9 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
           calibration: Calibration | None) -> Ranked:
     """The top `k` postings for a prepared query under `filters`."""
     masks = view.allowed(filters)
-    bm25 = bm25_all(view, prepared, masks, config)
-    refs = retrieve(view, prepared, masks, bm25, config)
-    fetched, scored = score_refs(view, prepared, refs, bm25, config)
+    terms = query_terms(prepared, config)
+    refs = retrieve(view, prepared, masks, terms, config)
+    fetched, scored = score_refs(view, prepared, refs, terms, config)
     total = np.round(scored.total(), 6)  # the precision scores are shown with; ties go by posting id
     order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
@@ -89,11 +113,14 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
 
 def score_pairs(view: View, prepared: PreparedQuery, posting_ids: Sequence[str], config: MatcherConfig,
                 calibration: Calibration | None) -> list[MatchResult]:
-    """Results for exactly `posting_ids`, in order: the scores `match` gives them with archived postings included."""
+    """Results for exactly `posting_ids`, in order: the scores `match` gives them with archived postings included
+    (BM25 is divided by the best of that query's candidates, or of these postings if one of them beats it)."""
     masks = view.allowed(Filters(include_archived=True))
-    bm25 = bm25_all(view, prepared, masks, config)
+    terms = query_terms(prepared, config)
     refs = [view.where[pid] for pid in posting_ids]
-    fetched, scored = score_refs(view, prepared, refs, bm25, config)
+    candidates = retrieve(view, prepared, masks, terms, config)
+    top = float(view.bm25_of(terms, sorted(set(candidates) | set(refs))).max(initial=0.0)) if terms else 0.0
+    fetched, scored = score_refs(view, prepared, refs, terms, config, lexical_top=top)
     return [build_result(view, prepared, fetched, scored, i, config, calibration) for i in range(len(refs))]
 
 

@@ -1,8 +1,8 @@
 """Score fetched candidates for a prepared query: named components whose weighted sum is the score.
 
 Each component is a function of the candidate posting and corpus statistics only (never of which other postings
-were fetched), except `lexical`, which is BM25 divided by the best BM25 among the candidates; the BM25 leader is
-always a candidate (lexical retrieval takes the top hits), so that divisor is the best allowed posting's.
+were fetched), except `lexical`, which is BM25 divided by the best BM25 among the query's candidates (which hold
+its lexical leaders), so that it lies in [0, 1].
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Evidence:
     """Per fetched posting, what the index says beyond vectors: BM25, the candidate's tags and families it carries."""
 
     bm25: np.ndarray  # BM25 of the query terms
-    lexical_top: float  # the best BM25 of any allowed posting (the divisor that puts lexical in [0, 1])
+    lexical_top: float  # the best BM25 among the query's candidates (the divisor that puts lexical in [0, 1])
     tags: np.ndarray  # summed weight x similarity of the posting's tags the candidate has
     families: np.ndarray  # summed strength of the candidate's pointers to the posting's title families
 

@@ -213,6 +213,11 @@ def test_bm25_equals_the_bm25s_library_over_live_postings(make_store) -> None:
     scores = view.bm25(Counter(tokens), view.allowed(Filters(include_archived=True)))
     got = np.asarray([scores[view.where[i][0]][view.where[i][1]] for i in ids])
     assert np.allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # Scoring reads candidates' BM25 from their own term counts: exactly the values above, in any order asked.
+    refs = [view.where[i] for i in reversed(ids)]
+    assert view.bm25_of(Counter(tokens), refs).tolist() == got[::-1].tolist()
+    texts = bm25s.tokenize([lexical_text(live[i]) for i in ids], stopwords="en", return_ids=False, show_progress=False)
+    assert view.dfs(tokens) == {t: sum(t in set(words) for words in texts) for t in tokens}
 
 
 def test_merges_change_nothing_a_query_sees(make_store) -> None:

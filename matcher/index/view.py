@@ -8,7 +8,7 @@ within one view: a merge renumbers everything, so nothing outside a view keeps t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -218,10 +218,25 @@ class View:
         k1, b = self.shape.bm25_k1, self.shape.bm25_b
         return [k1 * (1 - b + b * np.asarray(seg.doclen, dtype=np.float64) / self.avgdl) for seg in self.segments]
 
+    @cached_property
+    def _df_cache(self) -> dict[str, int]:
+        return {}  # a view never changes, so its frequencies never go stale; at most one entry per term
+
+    def dfs(self, terms: Iterable[str]) -> dict[str, int]:
+        """`df` of each term (remembered by the view: the common words of CVs recur in every query)."""
+        cache = self._df_cache
+        for t in terms:
+            if t not in cache:
+                cache[t] = self.df(t)
+        return {t: cache[t] for t in terms}
+
+    def _idf(self, terms: Iterable[str]) -> dict[str, float]:
+        return {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))) for t, df in self.dfs(terms).items()
+                if df > 0}
+
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
-        idf = {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
-               for t in terms if (df := self.df(t)) > 0}
+        idf = self._idf(terms)
         out = []
         for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
             csc = seg.tf_csc
@@ -239,6 +254,29 @@ class View:
             scores = np.bincount(docs, weight * tf / (tf + norm[docs]), minlength=len(seg))
             scores[~mask] = 0.0
             out.append(scores)
+        return out
+
+    def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
+        """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only."""
+        idf = self._idf(terms)
+        order = {t: i for i, t in enumerate(terms)}
+        out = np.zeros(len(refs), dtype=np.float64)
+        for s, (positions, docs) in self._groups(refs).items():
+            seg = self.segments[s]
+            weight = np.zeros(len(seg.terms) + 1, dtype=np.float64)
+            rank = np.zeros(len(seg.terms) + 1, dtype=np.int64)
+            for t in idf:
+                i = seg.terms.get(t)
+                if i is not None:
+                    weight[i], rank[i] = idf[t] * terms[t], order[t]
+            entries, owner = ranges(seg.tf.indptr.astype(np.int64), docs)
+            local = seg.tf.indices[entries]
+            keep = np.flatnonzero(weight[local] > 0)
+            local, owner, tf = local[keep], owner[keep], seg.tf.data[entries[keep]].astype(np.float64)
+            parts = weight[local] * tf / (tf + self._length_norms[s][docs[owner]])
+            # Summed in query-term order per posting, as `bm25` sums them: the same floats, not merely close ones.
+            by = np.lexsort((rank[local], owner))
+            out[positions] = np.bincount(owner[by], parts[by], minlength=len(docs))
         return out
 
     def with_tags(self, weights: Mapping[str, float], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -264,11 +302,14 @@ class View:
     # -- fetching ---------------------------------------------------------------------------------------------
     def _groups(self, refs: Sequence[Ref]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """segment -> (positions in `refs`, local docs), for vectorised reads per segment."""
-        groups: dict[int, list[int]] = {}
-        for i, (s, _) in enumerate(refs):
-            groups.setdefault(s, []).append(i)
-        return {s: (np.asarray(pos, dtype=np.int64), np.asarray([refs[i][1] for i in pos], dtype=np.int64))
-                for s, pos in groups.items()}
+        if not refs:
+            return {}
+        table = np.asarray(refs, dtype=np.int64).reshape(len(refs), 2)
+        out = {}
+        for s in np.unique(table[:, 0]).tolist():
+            positions = np.flatnonzero(table[:, 0] == s)
+            out[s] = (positions, table[positions, 1])
+        return out
 
     def _weights(self, s: int, part: str, weights: Mapping[str, float] | None) -> np.ndarray:
         """Per local name id of segment `s` (tags or families): its weight (`None`: each tag's informativeness)."""
