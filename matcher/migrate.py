@@ -112,5 +112,5 @@ def migrate(source: str | Path, target: str | Path, *, replace: bool = False, pr
     if hasattr(dst, "merge"):
         dst.merge(force=True)
     if hasattr(dst, "lease"):
-        dst.lease.release()  # the next writer need not wait for it to lapse
+        dst.lease.release(dirty=False)  # committed: the next writer need not wait for it to lapse
     return MigrateReport(len(moved), passages, round(time.perf_counter() - started, 2), moved.version)

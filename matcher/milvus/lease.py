@@ -37,9 +37,11 @@ class Lease:
         self.holder = f"{socket.gethostname()} pid {os.getpid()} ({secrets.token_hex(3)})"
         self.until = 0.0  # expiry of our claim as last written (wall clock); 0: not held
 
-    def row(self, until: float) -> dict[str, Any]:
-        """The lease row claiming it until `until` (written alone, or with the commit's meta row)."""
-        return {"key": KEY, "value": {"holder": self.holder, "until": until, "at": time.time()}, "dummy": [0.0, 1.0]}
+    def row(self, until: float, dirty: bool = True) -> dict[str, Any]:
+        """The lease row claiming it until `until`. `dirty`: a write may be half-done (only a commit, which writes
+        this row with the meta row, says otherwise), so whoever claims the lease next removes its leftovers."""
+        return {"key": KEY, "value": {"holder": self.holder, "until": until, "at": time.time(), "dirty": dirty},
+                "dummy": [0.0, 1.0]}
 
     def _read(self) -> dict[str, Any]:
         rows = self.client.query(self.collection, filter=f'key == "{KEY}"', output_fields=["value"])
@@ -49,12 +51,13 @@ class Lease:
         """Whether our claim is still good for a while (by our clock, with the skew allowed to others)."""
         return self.until - SKEW - 5.0 > time.time()
 
-    def acquire(self) -> bool:
-        """Hold the lease for a write (up to HOLD seconds); True if it was newly claimed (another writer may have
-        written since our last write), False if we held it all along. Raises IndexBusy after `wait` seconds."""
+    def acquire(self) -> tuple[bool, bool]:
+        """Hold the lease for a write (up to HOLD seconds). Returns (claimed, leftovers): whether it was newly
+        claimed (another writer may have committed since our last write) and whether the previous holder may have
+        left a write half-done. Raises IndexBusy after `wait` seconds."""
         if self.until and self.until - SKEW > time.time() + 0.5:
             self._write(time.time() + HOLD)  # ours all along: nobody else may have claimed it meanwhile
-            return False
+            return False, False
         started = time.monotonic()
         while True:
             read_at = time.monotonic()
@@ -72,16 +75,16 @@ class Lease:
                 continue
             time.sleep(SETTLE)
             if self._read().get("holder") == self.holder:
-                return True
+                return True, bool(current.get("dirty", bool(current)))
             self.until = 0.0
 
     def _write(self, until: float) -> None:
         self.client.upsert(self.collection, [self.row(until)])
         self.until = until
 
-    def _withdraw(self) -> None:
+    def _withdraw(self, dirty: bool = True) -> None:
         if self._read().get("holder") == self.holder:
-            self.client.upsert(self.collection, [self.row(0.0)])
+            self.client.upsert(self.collection, [self.row(0.0, dirty)])
         self.until = 0.0
 
     def check(self) -> None:
@@ -96,15 +99,15 @@ class Lease:
             self._write(time.time() + HOLD)
 
     def lingering(self) -> dict[str, Any]:
-        """The lease row a commit writes: kept LINGER seconds more for the next write of this process."""
+        """The lease row a commit writes: kept LINGER seconds more for the next write of this process; clean."""
         self.until = time.time() + LINGER
-        return self.row(self.until)
+        return self.row(self.until, dirty=False)
 
-    def release(self) -> None:
-        """Give the lease up now (a write that failed, or a store that closes)."""
+    def release(self, dirty: bool = True) -> None:
+        """Give the lease up now (a write that failed, or a store that closes: `dirty` if a write may be half-done)."""
         if self.until > time.time():
             try:
-                self._withdraw()
+                self._withdraw(dirty)
             except Exception:  # noqa: BLE001 - the lease expires by itself; a failed release only delays others
                 self.until = 0.0
 

@@ -216,7 +216,7 @@ class MilvusStore:
                 raise IndexMissing(f"no index in Milvus at {self.location}: nothing to delete")
             schema.create(self.client, self.prefix, dim)
             self._ensure_loaded()
-        claimed = self.lease.acquire()
+        claimed, leftovers = self.lease.acquire()
         if claimed:
             meta = self._meta()  # another writer may have committed before we held the lease
         if meta is None:
@@ -227,7 +227,7 @@ class MilvusStore:
             self._check(meta)
             if self._view is None or int(meta["generation"]) != self._view.manifest.generation:
                 self._catch_up(meta)
-        if claimed or self._dirty:
+        if leftovers or self._dirty:
             self._remove_orphans(int(meta["writes"]))
         self._dirty = True
         return meta
@@ -363,7 +363,7 @@ class MilvusStore:
         self._loaded_collections = False
 
     def close(self) -> None:
-        self.lease.release()
+        self.lease.release(self._dirty)
         self.client.close()
 
 
