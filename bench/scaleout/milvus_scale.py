@@ -73,7 +73,7 @@ def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, 
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
     index = client.prepare_index_params()
     nlist = max(16, int(4 * np.sqrt(len(x))))  # as matcher.index.store._ivf
-    build = {"M": 16, "efConstruction": 64} if kind == "HNSW" else {"nlist": nlist}
+    build = {"HNSW": {"M": 16, "efConstruction": 64}, "IVF_FLAT": {"nlist": nlist}, "FLAT": {}}[kind]
     index.add_index("vector", index_type=kind, metric_type="IP", params=build)
     client.create_collection("scale", schema=schema, index_params=index)
     costs: dict[str, float] = {}
@@ -94,7 +94,9 @@ def milvus(x: np.ndarray, job: np.ndarray, archived: np.ndarray, q: np.ndarray, 
     costs["flush_reload"] = time.perf_counter() - t0
     log(f"milvus: flush + reload {costs['flush_reload']:.1f} s")
     rows = []
-    label, key = (("HNSW (M 16, ef {})", "ef") if kind == "HNSW" else (f"IVF_FLAT (nlist {nlist}, nprobe {{}})", "nprobe"))
+    label, key = {"HNSW": ("HNSW (M 16, ef {})", "ef"), "IVF_FLAT": (f"IVF_FLAT (nlist {nlist}, nprobe {{}})", "nprobe"),
+                  "FLAT": ("FLAT (exact, what matcher creates)", "unused")}[kind]
+    params = params if kind != "FLAT" else params[:1]
     for name, (expr, pred) in ({} if insert_only else FILTERS).items():
         truth = exact(x, q, pred(job, archived))
         for value in params:
@@ -153,7 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000, help="synthetic passage vectors (default %(default)s)")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--index", default="HNSW", choices=("HNSW", "IVF_FLAT"), help="Milvus index type")
+    parser.add_argument("--index", default="HNSW", choices=("HNSW", "IVF_FLAT", "FLAT"), help="Milvus index type")
     parser.add_argument("--params", "--ef", default="64,256",
                         help="search parameters to measure: ef (HNSW) or nprobe (IVF_FLAT) (default %(default)s)")
     parser.add_argument("--insert-only", action="store_true", help="time inserting and indexing only, no search")
