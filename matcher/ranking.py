@@ -57,12 +57,34 @@ def retrieval_terms(terms: Counter[str], dfs: Mapping[str, int], budget: int) ->
     return kept
 
 
+@dataclass(frozen=True)
+class Lexical:
+    """A query's BM25: over its retrieval terms for every allowed posting (per segment), exact for any posting."""
+
+    terms: Counter[str]  # the whole lexical query
+    retrieval: list[np.ndarray]  # per segment: BM25 over the retrieval terms (0 where not allowed)
+    complete: bool  # the retrieval terms are all the query's terms, so `retrieval` is the whole BM25
+
+    @classmethod
+    def of(cls, view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> Lexical:
+        terms = query_terms(prepared, config)
+        dfs = view.dfs(terms)
+        chosen = retrieval_terms(terms, dfs, config.ranking.lexical_budget)
+        return cls(terms, view.bm25(chosen, masks), len(chosen) == sum(df > 0 for df in dfs.values()))
+
+    def values(self, view: View, refs: Sequence[Ref]) -> np.ndarray:
+        """The exact BM25 of each ref (allowed ones: refs a query retrieved, or any live posting under no filter)."""
+        if self.complete:
+            return np.asarray([self.retrieval[s][d] for s, d in refs], dtype=np.float64)
+        return view.bm25_of(self.terms, refs)
+
+
 def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) -> dict[str, float]:
     weight = view.vocab.weight
     return {t: weight(t) * m.similarity for t, m in prepared.tags.items() if weight(t) >= minimum}
 
 
-def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], terms: Counter[str],
+def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], lexical: Lexical,
              config: MatcherConfig) -> list[Ref]:
     """Candidate postings for a query, in storage order (segment, then document: the order `fetch` reads fastest).
     The order never decides a result: scores are per posting and ties go by posting id.
@@ -72,22 +94,20 @@ def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], t
     """
     r = config.ranking
     refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe)
-    if terms:
-        lexical = view.bm25(retrieval_terms(terms, view.dfs(terms), r.lexical_budget), masks)
-        refs.update(view.top(lexical, r.candidate_lexical))
+    refs.update(view.top(lexical.retrieval, r.candidate_lexical))
     tag_weights = _informative_weights(prepared, view, r.min_informative)
     if tag_weights:
         refs.update(view.top(view.with_tags(tag_weights, masks), r.candidate_tags))
     return sorted(refs)
 
 
-def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], terms: Counter[str], config: MatcherConfig,
+def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], lexical: Lexical, config: MatcherConfig,
                lexical_top: float | None = None) -> tuple[Fetched, Scored]:
     """Fetch `refs` and compute every component. BM25 is divided by `lexical_top`, by default the best among
     `refs` (a query's candidates always include its lexical leaders)."""
     fetched = view.fetch(refs)
     weight = view.vocab.weight
-    bm25 = view.bm25_of(terms, refs) if terms else np.zeros(len(refs))
+    bm25 = lexical.values(view, refs)
     evidence = Evidence(
         bm25=bm25,
         lexical_top=float(bm25.max(initial=0.0)) if lexical_top is None else lexical_top,
@@ -101,9 +121,9 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
           calibration: Calibration | None) -> Ranked:
     """The top `k` postings for a prepared query under `filters`."""
     masks = view.allowed(filters)
-    terms = query_terms(prepared, config)
-    refs = retrieve(view, prepared, masks, terms, config)
-    fetched, scored = score_refs(view, prepared, refs, terms, config)
+    lexical = Lexical.of(view, prepared, masks, config)
+    refs = retrieve(view, prepared, masks, lexical, config)
+    fetched, scored = score_refs(view, prepared, refs, lexical, config)
     total = np.round(scored.total(), 6)  # the precision scores are shown with; ties go by posting id
     order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
@@ -116,11 +136,11 @@ def score_pairs(view: View, prepared: PreparedQuery, posting_ids: Sequence[str],
     """Results for exactly `posting_ids`, in order: the scores `match` gives them with archived postings included
     (BM25 is divided by the best of that query's candidates, or of these postings if one of them beats it)."""
     masks = view.allowed(Filters(include_archived=True))
-    terms = query_terms(prepared, config)
+    lexical = Lexical.of(view, prepared, masks, config)
     refs = [view.where[pid] for pid in posting_ids]
-    candidates = retrieve(view, prepared, masks, terms, config)
-    top = float(view.bm25_of(terms, sorted(set(candidates) | set(refs))).max(initial=0.0)) if terms else 0.0
-    fetched, scored = score_refs(view, prepared, refs, terms, config, lexical_top=top)
+    candidates = retrieve(view, prepared, masks, lexical, config)
+    top = float(lexical.values(view, sorted(set(candidates) | set(refs))).max(initial=0.0))
+    fetched, scored = score_refs(view, prepared, refs, lexical, config, lexical_top=top)
     return [build_result(view, prepared, fetched, scored, i, config, calibration) for i in range(len(refs))]
 
 

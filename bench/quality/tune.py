@@ -21,8 +21,9 @@ import numpy as np
 from bench.quality.data import load_eval_set
 from bench.quality.metrics import score_run
 from matcher.engine import Matcher
+from matcher.filters import Filters
 from matcher.query import Candidate, prepare
-from matcher.ranking import query_terms, score_refs
+from matcher.ranking import Lexical, score_refs
 from matcher.scoring import Weights
 
 KINDS = ("all", "cv", "profile", "skills")
@@ -33,10 +34,11 @@ def components(m: Matcher, queries) -> tuple[list[str], dict[str, dict[str, np.n
     """Unweighted components for every posting, per query (the engine's own scoring code)."""
     view = m.view
     refs = sorted(view.where.values(), key=view.posting_id)
+    masks = view.allowed(Filters(include_archived=True))
     out = {}
     for q in queries:
         prepared = prepare(Candidate(q.text or None, tuple(q.skills)), view, m.embedder)
-        _, scored = score_refs(view, prepared, refs, query_terms(prepared, m.config), m.config)
+        _, scored = score_refs(view, prepared, refs, Lexical.of(view, prepared, masks, m.config), m.config)
         out[q.qid] = {k: np.asarray(v) for k, v in scored.parts.items()}
     return [view.posting_id(r) for r in refs], out
 

@@ -1,5 +1,5 @@
-"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,page,load} [--quick] [--full] [--sample N] [--seed S]
-[--out PATH] [--ref REV] [--rounds N]`."""
+"""CLI: `python -m bench.speed {ingest,query,scale,peer,compare,segments,querywork,page,load} [--quick] [--full]
+[--sample N] [--seed S] [--out PATH] [--ref REV] [--rounds N] [--index PATH]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ REPORTS = {
     "scale": "RemoteWLB 18k: parse/split rate, embedding rate (sample), latency at 18k; 10^6-vector IVF vs Flat",
     "peer": "txtai vs matcher on the same passages: build time, search latency",
     "compare": "this working tree's matcher vs matcher at --ref, interleaved: upsert time, match latency, ratios",
+    "querywork": "query work besides embedding on existing indexes (--index), this tree vs --ref, interleaved",
     "segments": "segment store at 1.5k / 18k / 100k postings: PUT and DELETE cost, query work, open time, IVF recall",
     "page": "upload to results for a 3 KB CV (TXT, PDF, DOCX): extraction, POST /v1/match, the page in Chromium",
     "load": "matcher serve (1 and 2 workers) under 8 readers and a writer for 60 s: errors, p50/p99, RSS growth",
@@ -38,7 +39,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-index", type=Path,
                         help="compare: also time Matcher.load of this existing index with each tree; "
                              "page: serve this index instead of one built over seeds/")
-    parser.add_argument("--rounds", type=int, help="compare: rounds of (ref, current) runs (default 2; 1 with --quick)")
+    parser.add_argument("--rounds", type=int,
+                        help="compare, querywork: rounds of (ref, current) runs (default 2; 1 with --quick)")
+    parser.add_argument("--index", type=Path, action="append",
+                        help="querywork: an existing segment index folder (repeat for several sizes)")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/out/speed-REPORT[-quick].json)")
     return parser.parse_args(argv)
 
