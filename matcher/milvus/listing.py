@@ -23,6 +23,7 @@ from matcher.index.segment import NO_TIME, Segment, _flat, _Lists
 # The row fields a chunk keeps (vectors and stored records stay in Milvus, read per candidate).
 LISTED = ["doc", "posting_id", "title", "content_hash", "job_type", "company", "location", "ts", "has_ts", "archived",
           "tags", "families", "terms", "tfs", "doclen", "n_passages"]
+KEPT = [k for k in LISTED if k not in ("terms", "tfs")]
 MAX_CHUNKS = 12  # more than this after a write: the smallest ones are merged
 MERGE_CHUNKS = 6
 _names = itertools.count()
@@ -34,8 +35,6 @@ class Chunk(Segment):
 
     def __init__(self, rows: Sequence[dict[str, Any]]) -> None:  # no folder: Segment.__init__ is not called
         self.name = f"milvus-{next(_names)}"
-        self.rows = [{k: r[k] for k in LISTED} for r in rows]
-        rows = self.rows
         self.docs = np.asarray([int(r["doc"]) for r in rows], dtype=np.int64)
         self.ids: list[str] = [r["posting_id"] for r in rows]
         self.titles_text: list[str] = [r["title"] for r in rows]
@@ -54,6 +53,19 @@ class Chunk(Segment):
         self.terms = terms
         self.tf = sp.csr_matrix((counts, np.asarray(cols, dtype=np.int32), indptr), shape=(len(rows), len(terms)))
         self.tf.sort_indices()
+        # Kept for merging chunks, without the term lists (the CSR above holds them, far smaller than Python lists).
+        self._fields = [{k: r[k] for k in KEPT} for r in rows]
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Row `i` as it was read (term lists rebuilt from the counts), to build a merged chunk from."""
+        names = self._term_names
+        start, stop = int(self.tf.indptr[i]), int(self.tf.indptr[i + 1])
+        return {**self._fields[i], "terms": [names[j] for j in self.tf.indices[start:stop].tolist()],
+                "tfs": [int(c) for c in self.tf.data[start:stop].tolist()]}
+
+    @cached_property
+    def _term_names(self) -> list[str]:
+        return list(self.terms)
 
     @cached_property
     def local(self) -> dict[int, int]:
@@ -67,7 +79,7 @@ def compact(chunks: list[Chunk], live: list[np.ndarray]) -> tuple[list[Chunk], l
         return chunks, live
     order = sorted(range(len(chunks)), key=lambda i: int(live[i].sum()))
     chosen = set(order[:MERGE_CHUNKS])
-    rows = [chunks[i].rows[j] for i in sorted(chosen) for j in np.flatnonzero(live[i]).tolist()]
+    rows = [chunks[i].row(j) for i in sorted(chosen) for j in np.flatnonzero(live[i]).tolist()]
     kept = [i for i in range(len(chunks)) if i not in chosen]
     merged = Chunk(rows)
     return [chunks[i] for i in kept] + [merged], [live[i] for i in kept] + [np.ones(len(merged), dtype=bool)]
