@@ -15,7 +15,10 @@ import pytest
 
 from matcher.config import MatcherConfig, Ranking, SegmentPolicy
 from matcher.engine import Matcher
+from matcher.filters import Filters
 from matcher.postings import Posting, load_postings
+from matcher.query import Candidate, prepare
+from matcher.ranking import Lexical
 from tests.conftest import CROCODER, SEEDS
 from tests.helpers import FakeEmbedder
 
@@ -25,10 +28,17 @@ QUERIES = [
     {"text": "Senior frontend developer. React, TypeScript and GraphQL; I led a design system team.\n\n"
              "Before that I built dashboards in Vue and D3 for a logistics company."},
     {"text": "Customer support lead with Zendesk and SQL", "skills": ["zendesk", "sql"]},
+    {"text": "Software engineer with ten years of experience building and running web applications and services "
+             "for customers. I work with product managers and designers, write tests, review code, mentor the "
+             "team and care about performance, security and reliability. Python, Django, PostgreSQL, Docker, AWS "
+             "and Kubernetes in production; remote work across time zones; strong written communication."},
 ]
 FILTERS = [{"include_archived": True}, {}, {"tags_any": ["javascript", "python"], "include_archived": True}]
 # Small candidate counts, so that retrieval (not exhaustive scoring) decides what is scored.
 TIGHT = MatcherConfig(ranking=Ranking(candidate_passages=20, candidate_lexical=10, candidate_tags=10))
+# Lexical retrieval leaves the commonest terms out and rescores a small pool, as it does on a big corpus.
+PRUNED = MatcherConfig(ranking=Ranking(candidate_passages=20, candidate_lexical=3, candidate_tags=10,
+                                       lexical_share=0.6, lexical_rerank=4))
 
 
 def corpus() -> list[Posting]:
@@ -82,7 +92,8 @@ def random_history(m: Matcher, postings: list[Posting], rng: random.Random) -> N
     m.merge(wait=True)
 
 
-@pytest.mark.parametrize("config", [MatcherConfig(), TIGHT], ids=["default", "tight-candidates"])
+@pytest.mark.parametrize("config", [MatcherConfig(), TIGHT, PRUNED],
+                         ids=["default", "tight-candidates", "pruned-lexical"])
 def test_any_history_gives_the_same_answers(tmp_path: Path, config: MatcherConfig) -> None:
     postings = corpus()
     policy = SegmentPolicy(max_segments=5, merge_factor=3, batch_postings=64)
@@ -90,6 +101,11 @@ def test_any_history_gives_the_same_answers(tmp_path: Path, config: MatcherConfi
     built = Matcher.open(tmp_path / "once", embedder=FakeEmbedder(), config=config)
     built.sync(postings)
     expected = answers(built)
+    if config.ranking.lexical_share < 1:  # the pruned path is taken in that case alone, or it proves nothing
+        masks = built.view.allowed(Filters(include_archived=True))
+        pruned = [Lexical.of(built.view, prepare(Candidate(q.get("text"), tuple(q.get("skills") or ())), built.view,
+                                                 built.embedder), masks, config).whole is None for q in QUERIES]
+        assert any(pruned) == (config.ranking == PRUNED.ranking)
 
     grown = Matcher.open(tmp_path / "grown", embedder=FakeEmbedder(), config=config)
     random_history(grown, postings, random.Random(11))
