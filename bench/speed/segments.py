@@ -144,25 +144,44 @@ def _time_queries(matcher: Any, queries: list[dict[str, Any]], reps: int) -> dic
     return out
 
 
+def _one_write(matcher: Any, embedder: CachedEmbedder, posting: Any, tag: str) -> dict[str, float]:
+    """PUT one real posting under a fresh id, then DELETE it: wall and CPU seconds, the embedding left out."""
+    fresh = replace(posting, id=f"bench-put-{tag}-{posting.id}"[:200]).with_hash()
+    embedder.document_seconds, embedder.document_cpu = 0.0, 0.0
+    start, start_cpu = time.perf_counter(), time.process_time()
+    matcher.upsert([fresh])
+    total, total_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    out = {"put": total, "put_minus_embedding": total - embedder.document_seconds,
+           "put_minus_embedding_cpu": total_cpu - embedder.document_cpu}
+    start, start_cpu = time.perf_counter(), time.process_time()
+    matcher.delete([fresh.id])
+    out.update(delete=time.perf_counter() - start, delete_cpu=time.process_time() - start_cpu)
+    return out
+
+
+def _write_stats(samples: list[dict[str, float]]) -> dict[str, Any]:
+    # CPU time leaves out waiting for other jobs (not for the disk: the kernel's fsync work counts). Wall time is
+    # what a client waits, durability included.
+    return {name: stats([x[name] for x in samples]) for name in samples[0]} if samples else {}
+
+
 def _time_writes(matcher: Any, embedder: CachedEmbedder, postings: list[Any], n: int) -> dict[str, Any]:
-    put, rest, rest_cpu, delete, delete_cpu = [], [], [], [], []
+    return _write_stats([_one_write(matcher, embedder, p, str(i)) for i, p in enumerate(postings[:n])])
+
+
+def interleaved_writes(roots: dict[int, Path], postings: list[Any], n: int) -> dict[str, Any]:
+    """The same writes at every size in turn (the starting size rotating), so that a busy disk or CPU weighs on
+    every size alike and the ratio between sizes measures the index, not the moment."""
+    from matcher.engine import Matcher
+
+    embedder = CachedEmbedder()
+    matchers = {size: Matcher.load(root, embedder=embedder) for size, root in roots.items()}
+    sizes = list(matchers)
+    samples: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
     for i, p in enumerate(postings[:n]):
-        fresh = replace(p, id=f"bench-put-{i}-{p.id}"[:200]).with_hash()
-        embedder.document_seconds, embedder.document_cpu = 0.0, 0.0
-        start, start_cpu = time.perf_counter(), time.process_time()
-        matcher.upsert([fresh])
-        total, total_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-        put.append(total)
-        rest.append(total - embedder.document_seconds)
-        rest_cpu.append(total_cpu - embedder.document_cpu)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        matcher.delete([fresh.id])
-        delete.append(time.perf_counter() - start)
-        delete_cpu.append(time.process_time() - start_cpu)
-    # CPU time leaves out waiting for the disk (fsync) and for other jobs: the part of a write that could grow
-    # with the corpus. Wall time is what a client waits, durability included.
-    return {"put": stats(put), "put_minus_embedding": stats(rest), "delete": stats(delete),
-            "put_minus_embedding_cpu": stats(rest_cpu), "delete_cpu": stats(delete_cpu)}
+        for size in sizes[i % len(sizes):] + sizes[:i % len(sizes)]:
+            samples[size].append(_one_write(matchers[size], embedder, p, f"i{i}"))
+    return {str(size): _write_stats(x) for size, x in samples.items()}
 
 
 def _recall(matcher: Any, queries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -260,7 +279,13 @@ def run(args: Any, result: dict[str, Any]) -> dict[str, Any]:
             built = build_synthetic(root, size, base, CachedEmbedder())
         log(f"{size}: measuring")
         result["sizes"][str(size)] = {"built": built, **measure(root, queries, writes, n_writes, reps)}
+    log("writes at every size in turn")
+    result["interleaved_writes"] = interleaved_writes({size: work / f"index-{size}" for size in sizes}, writes, n_writes)
+    inter = result["interleaved_writes"]
     first, last = result["sizes"][str(sizes[0])], result["sizes"][str(sizes[-1])]
+    result["ratios_interleaved"] = {
+        name: ratio(inter[str(sizes[-1])][name]["p50_ms"], inter[str(sizes[0])][name]["p50_ms"])
+        for name in ("put_minus_embedding", "put_minus_embedding_cpu", "delete")}
     result["ratios"] = {
         "put_minus_embedding_p50": ratio(last["writes"]["put_minus_embedding"]["p50_ms"],
                                          first["writes"]["put_minus_embedding"]["p50_ms"]),
@@ -290,10 +315,20 @@ def markdown(r: dict[str, Any]) -> list[str]:
                        [[size, *(f"{fmt(s['query'][k]['cpu']['p50_ms'])} / {fmt(s['query'][k]['cpu']['p99_ms'])}"
                                  for k in ("skills", "cv", "profile"))] for size, s in r["sizes"].items()])
     if all("put_minus_embedding_cpu" in s["writes"] for s in r["sizes"].values()):
-        lines += ["", "Writes as process CPU time (p50 / p99 ms; leaves out waiting for fsync and for other jobs):", ""]
+        lines += ["", "Writes as process CPU time (p50 / p99 ms; leaves out waiting for other jobs, not the kernel's "
+                      "fsync work):", ""]
         lines += table(["postings", "PUT - embed", "DELETE"],
                        [[size, *(f"{fmt(s['writes'][k]['p50_ms'])} / {fmt(s['writes'][k]['p99_ms'])}"
                                  for k in ("put_minus_embedding_cpu", "delete_cpu"))] for size, s in r["sizes"].items()])
+    if r.get("interleaved_writes"):
+        lines += ["", "The same writes at every size in turn (p50 / p99 ms), so a busy disk weighs on each size alike:", ""]
+        lines += table(["postings", "PUT - embed wall", "PUT - embed CPU", "DELETE wall"],
+                       [[size, *(f"{fmt(w[k]['p50_ms'])} / {fmt(w[k]['p99_ms'])}"
+                                 for k in ("put_minus_embedding", "put_minus_embedding_cpu", "delete"))]
+                        for size, w in r["interleaved_writes"].items()])
+        ri = r["ratios_interleaved"]
+        lines += ["", f"Ratios of those, largest over smallest size: PUT minus embedding p50 {ri['put_minus_embedding']} "
+                      f"(CPU {ri['put_minus_embedding_cpu']}), DELETE p50 {ri['delete']}."]
     lines += ["", f"Ratios, largest over smallest size: PUT minus embedding p50 {r['ratios']['put_minus_embedding_p50']}, "
                   f"DELETE p50 {r['ratios']['delete_p50']}; PUT minus embedding CPU p50 "
                   f"{r['ratios'].get('put_minus_embedding_cpu_p50')}."]
