@@ -18,7 +18,7 @@ def choose_merge(segments: Sequence[SegmentRef], policy: SegmentPolicy, *, force
     """Names of the segments to merge now, or [] (tiered, like Lucene's and tantivy's log merge policies).
 
     - `force`: everything into one segment (when there is more than one, or deletions to drop);
-    - a segment whose deleted share passes `max_deleted_share` is rewritten, with the small ones;
+    - a segment whose deleted share passes `max_deleted_share` is rewritten, with small ones no bigger than it;
     - `merge_factor` segments of one size tier (powers of merge_factor in live postings) merge;
     - above `max_segments`, the smallest merge until the count is back under the cap.
     """
@@ -29,7 +29,10 @@ def choose_merge(segments: Sequence[SegmentRef], policy: SegmentPolicy, *, force
     by_size = sorted(segments, key=lambda s: (s.live, s.name))
     dirty = [s for s in segments if s.docs and len(s.deleted) / s.docs > policy.max_deleted_share]
     if dirty:
-        small = [s for s in by_size if s not in dirty][: max(0, policy.merge_factor - len(dirty))]
+        # Companions no bigger than the biggest dirty segment (or merge_factor postings): cleaning a small segment
+        # must never rewrite the biggest one, or one PUT and DELETE would cost a rewrite of the corpus.
+        limit = max(max(s.live for s in dirty), policy.merge_factor)
+        small = [s for s in by_size if s not in dirty and s.live <= limit][: max(0, policy.merge_factor - len(dirty))]
         return [s.name for s in (*dirty, *small)]
     tiers: dict[int, list[SegmentRef]] = defaultdict(list)
     for s in by_size:
