@@ -16,9 +16,9 @@ import pytest
 from matcher.config import MatcherConfig, Ranking, SegmentPolicy
 from matcher.engine import Matcher
 from matcher.filters import Filters
+from matcher.lexical import Lexical
 from matcher.postings import Posting, load_postings
 from matcher.query import Candidate, prepare
-from matcher.ranking import Lexical
 from tests.conftest import CROCODER, SEEDS
 from tests.helpers import FakeEmbedder
 

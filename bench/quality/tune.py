@@ -22,8 +22,9 @@ from bench.quality.data import load_eval_set
 from bench.quality.metrics import score_run
 from matcher.engine import Matcher
 from matcher.filters import Filters
+from matcher.lexical import Lexical
 from matcher.query import Candidate, prepare
-from matcher.ranking import Lexical, score_refs
+from matcher.ranking import score_refs
 from matcher.scoring import Weights
 
 KINDS = ("all", "cv", "profile", "skills")
