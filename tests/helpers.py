@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,10 @@ def write_posting(folder: Path, posting_id: str, **kwargs: Any) -> Path:
     path = folder / f"{posting_id}.md"
     path.write_text(markdown(**kwargs), encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from tests.helpers import free_port
+
 
 def lite_version() -> str | None:
     try:
@@ -23,12 +25,6 @@ def lite_version() -> str | None:
 
 
 SKIP_REASON = "Milvus Lite is not installed (pip install 'matcher[milvus]')"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
