@@ -105,3 +105,58 @@ def test_only_kinds_and_counts_leave_the_function() -> None:
     assert set(result.removed) <= set(KINDS) and all(isinstance(v, int) and v > 0 for v in result.removed.values())
     assert list(result.removed) == [k for k in KINDS if k in result.removed]  # a stable order
     assert result.text == "" and result.total == sum(result.removed.values())
+
+
+# At least one text for every phrase rule, in the spellings that are easiest to get wrong when choosing its words.
+PHRASE_EXAMPLES = (
+    "Born and raised in New Zealand; grew up in the Netherlands; a Mexican-born engineer.",
+    "New immigrant from Ukraine, made aliyah in 2015; Olim from France.",
+    "Dual citizen of Canada and Ireland, native of the Philippines; double nationality.",
+    "Now in my mid-20s, in her early thirties, in their 40s.",
+    "Mr. Smith and Mrs Jones, Ms Lee, Miss Kaur.",
+    "I have two kids, has a toddler, with a baby son.",
+    "Back from maternity leave, a stay-at-home dad, my fiancée and my husband; partner and I relocated.",
+    "I attend the local church and go to temple; goes to the mosque.",
+    "A devout Bahá'í, a Baha'i, Roman Catholic, Orthodox Jewish, Sunni.",
+    "Biracial, African-American, Afro-Caribbean, of Irish descent, mixed race, White British.",
+    "Hard of hearing, HIV-positive, on the autism spectrum, a wheelchair user, chronic pain.",
+    "she/her, he / him / his; they/them; 25yo, 31 y.o., 40-year-old, aged 52, female, non-binary, a mother of "
+    "three, married with 2 children, single, no kids. Email: a.b+c@mail.example.org, x.com/abc, t.me/abc, "
+    "uk.linkedin.com/in/abc, Born 12 May 1980.",
+)
+
+
+def _corpus() -> list[str]:
+    """Texts that exercise every phrase rule: this module's, the fairness pairs' (written CVs, and real ones when
+    ../shared is present) and the dev set's CVs."""
+    from bench.fairness.pairs import WRITTEN, cases, real_cvs
+    from tests.conftest import SHARED
+
+    texts = [HEADER + BODY, *PHRASE_EXAMPLES] + [t for t, _ in test_each_kind.pytestmark[0].args[1]]
+    cvs = dict(WRITTEN)
+    if (SHARED / "data" / "labels" / "vanetik_cvs").is_dir():
+        cvs |= real_cvs(SHARED / "data" / "labels" / "vanetik_cvs", limit=40)
+    texts += [side for case in cases(cvs) for side in (case.a, case.b)]
+    queries = SHARED / "eval" / "queries.dev.jsonl"
+    if queries.is_file():
+        import json
+
+        texts += [q["text"] for q in map(json.loads, queries.read_text().splitlines()) if q.get("text")]
+    return texts
+
+
+def test_every_phrase_match_holds_one_of_its_trigger_words() -> None:
+    """Blinding skips a phrase rule on a text without its trigger words: that is only safe if no match of the rule
+    can exist without one, so every match found here must overlap a token that is a trigger word."""
+    from matcher.privacy import rules
+
+    matched = set()
+    for text in _corpus():
+        tokens = [(t.start(), t.end(), t.group().lower()) for t in rules.TRIGGER_TOKENS.finditer(text)]
+        for i, (kind, rx, words) in enumerate(rules.COMPILED_PHRASES):
+            for m in rx.finditer(text):
+                matched.add(i)
+                inside = {w for start, end, w in tokens if start < m.end() and end > m.start()}
+                assert words is None or words & inside, (kind, rx.pattern[:40], m.group())
+    # Every rule is exercised (a rule that never matches here would prove nothing about its words).
+    assert matched == set(range(len(rules.COMPILED_PHRASES))), sorted(set(range(len(rules.COMPILED_PHRASES))) - matched)

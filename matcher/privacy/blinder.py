@@ -176,7 +176,9 @@ def blind(text: str) -> Blinded:
     """
     labelled, name_parts = _labelled(text)
     spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text)
-    spans += [_Span(m.start(), m.end(), kind) for kind, rx in rules.COMPILED_PHRASES for m in rx.finditer(text)]
+    tokens = rules.trigger_tokens(text)
+    spans += [_Span(m.start(), m.end(), kind) for kind, rx, words in rules.COMPILED_PHRASES
+              if words is None or not words.isdisjoint(tokens) for m in rx.finditer(text)]
     spans += _contact_links(text)
     kept = _resolve(spans)
     if not kept:

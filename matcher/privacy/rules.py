@@ -95,67 +95,104 @@ HEALTH = (r"disabled|disability|disabilities|wheelchair(?: user)?|chronic (?:ill
           r"|pregnancy|mental illness|mental health condition|multiple sclerosis|cerebral palsy")
 _NOT_AN_ORG = r"(?![ \t]+(?-i:[A-Z])|[ \t]+(?:of\b|&)|-\w)"  # "Catholic University", "Jewish Community Center" stay
 
-# Phrases in running text, by kind: (kind, pattern). Case-insensitive unless the pattern sets (?-i).
-PHRASES: tuple[tuple[str, str], ...] = (
-    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+
+def _words(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# A phrase can only match a text holding one of its trigger words (lower-cased, whole `\w+` words, or "@"): a set
+# lookup lets blinding skip most of the rules on most texts (they were half its time). `None`: always run.
+# tests/test_blind.py checks, on every text it blinds, that each match's text holds one of its rule's words.
+RELIGION_WORDS = _words("christian catholic roman protestant evangelical orthodox muslim moslem islamic jewish jew"
+                        " hindu buddhist sikh jain bah bahá baha bahí baháí bahai mormon baptist lutheran methodist"
+                        " anglican presbyterian pentecostal quaker atheist agnostic shia shiite sunni pagan"
+                        " zoroastrian taoist shinto")
+ETHNICITY_WORDS = _words("hispanic latino latina latinx caucasian african asian afro native first aboriginal"
+                         " indigenous pacific mixed biracial romani arab berber kurdish white black")
+HEALTH_WORDS = _words("disabled disability disabilities wheelchair chronic diabetic diabetes epilepsy epileptic autism"
+                      " autistic adhd dyslexia dyslexic deaf hard visually partially hiv cancer pregnant pregnancy"
+                      " mental multiple cerebral")
+# Phrases in running text, by kind: (kind, pattern, trigger words). Case-insensitive unless the pattern sets (?-i).
+PHRASES: tuple[tuple[str, str, frozenset[str] | None], ...] = (
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _words("@")),
     ("url", r"\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|facebook\.com|fb\.com|twitter\.com|x\.com"
             r"|instagram\.com|t\.me|medium\.com|stackoverflow\.com|behance\.net|dribbble\.com|github\.io"
-            r"|bitbucket\.org|kaggle\.com)(?:/[^\s,;)>\]]*)?"),
-    ("phone", r"(?<![\w/.+-])(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3}[ .-]?\d{3,4}(?![\w/.-])"),
+            r"|bitbucket\.org|kaggle\.com)(?:/[^\s,;)>\]]*)?",
+     _words("linkedin github gitlab facebook fb twitter x instagram t medium stackoverflow behance dribbble"
+            " bitbucket kaggle")),
+    ("phone", r"(?<![\w/.+-])(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3}[ .-]?\d{3,4}(?![\w/.-])", None),
     ("date_of_birth", rf"\bborn (?:on |in )?(?:the )?(?:\d{{1,2}}(?:st|nd|rd|th)?(?: of)? )?(?:{MONTHS} )?"
-                      rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,? )?(?:19|20)\d\d\b"),
-    ("nationality", r"\b(?:born|raised|grew up) in (?:the )?(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
-    ("nationality", r"(?-i:\b[A-Z][a-z]+-born\b)"),
+                      rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,? )?(?:19|20)\d\d\b", _words("born")),
+    ("nationality", r"\b(?:born|raised|grew up) in (?:the )?(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})",
+     _words("born raised grew")),
+    ("nationality", r"(?-i:\b[A-Z][a-z]+-born\b)", _words("born")),
     ("nationality", r"(?-i:\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)? (?:[Cc]itizen(?:ship)?|nationals?|[Nn]ationality"
-                    rf"|passport(?: holder)?)\b){_NOT_AN_ORG}"),
+                    rf"|passport(?: holder)?)\b){_NOT_AN_ORG}",
+     _words("citizen citizenship national nationals nationality passport")),
     ("nationality", r"\b(?:new )?(?:repatriate|immigrant|oleh|olah|olim)\b(?: from (?:the )?"
-                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2}))?|\bmade (?:an |my )?aliyah\b"),
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2}))?|\bmade (?:an |my )?aliyah\b",
+     _words("repatriate immigrant oleh olah olim aliyah")),
     ("nationality", r"\b(?:dual |double )?(?:citizen(?:ship)?|national|native) of (?:the )?"
-                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
-    ("nationality", r"\b(?:dual|double) (?:citizen(?:ship)?|nationality)\b"),
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})", _words("citizen citizenship national native")),
+    ("nationality", r"\b(?:dual|double) (?:citizen(?:ship)?|nationality)\b", _words("dual double")),
     ("nationality", r"\b(?:originally|i am|i'm|i’m|who is|coming) from (?:the )?"
-                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})"),
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})", _words("from")),
     ("nationality", r"\b(?:immigrated|emigrated|moved|relocated) (?:here |to \w+ )?from (?:the )?"
-                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})(?= in (?:19|20)\d\d| as a| at the age)"),
-    ("age", r"\b\d{1,2}[- ]?(?:years?|yrs?|y\.?o\.?)[- ]old\b|\b\d{1,2} ?y\.?o\.?(?!\w)"),
-    ("age", r"\baged? \d{1,2}\b(?! ?(?:%|years? of|\+))"),
+                    r"(?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2})(?= in (?:19|20)\d\d| as a| at the age)",
+     _words("immigrated emigrated moved relocated")),
+    ("age", r"\b\d{1,2}[- ]?(?:years?|yrs?|y\.?o\.?)[- ]old\b|\b\d{1,2} ?y\.?o\.?(?!\w)", None),
+    ("age", r"\baged? \d{1,2}\b(?! ?(?:%|years? of|\+))", _words("age aged")),
     ("age", r"\bin (?:my|his|her|their) (?:early |mid[- ]?|late )?(?:teens|twenties|thirties|forties|fifties"
-            r"|sixties|seventies|[2-7]0s)\b"),
+            r"|sixties|seventies|[2-7]0s)\b", _words("my his her their")),
     ("gender", r"\b(?:female|male|non-?binary|transgender|trans (?:wo)?man|genderqueer|gender[- ]?fluid"
-               r"|cisgender|intersex)\b"),
+               r"|cisgender|intersex)\b",
+     _words("female male non nonbinary transgender trans genderqueer gender genderfluid cisgender intersex")),
     ("gender", r"\b(?:a|an|as a|am a) (?:\d{1,2}[- ]year[- ]old )?(?:young |mature |older |single )?"
-               r"(?:woman|man|lady|gentleman|girl|boy|mother|father|mom|mum|dad)\b(?! of\b)(?![-/])"),
-    ("gender", r"(?-i:\b(?:Mr|Mrs|Ms|Mx|Miss)\.?)(?= (?-i:[A-Z]))"),
-    ("gender", r"(?-i:\b(?:woman|women|man|lady|gentleman|girl|boy|guy)\b)(?![-/])"),
+               r"(?:woman|man|lady|gentleman|girl|boy|mother|father|mom|mum|dad)\b(?! of\b)(?![-/])",
+     _words("woman man lady gentleman girl boy mother father mom mum dad")),
+    ("gender", r"(?-i:\b(?:Mr|Mrs|Ms|Mx|Miss)\.?)(?= (?-i:[A-Z]))", _words("mr mrs ms mx miss")),
+    ("gender", r"(?-i:\b(?:woman|women|man|lady|gentleman|girl|boy|guy)\b)(?![-/])",
+     _words("woman women man lady gentleman girl boy guy")),
     ("pronouns", r"\(?\b(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|hir|zir|xem)(?:\s*/\s*(?:hers|his|theirs))?"
-                 r"\b\)?"),
+                 r"\b\)?", _words("she he they ze xe")),
     ("family", rf"\b(?:happily )?(?:married|divorced|widowed|widow|widower)\b"
-               rf"(?:,? (?:with|and) (?:a |{COUNT} )?(?:\w+ )?(?:children|kids|child|sons?|daughters?|boys?|girls?))?"),
+               rf"(?:,? (?:with|and) (?:a |{COUNT} )?(?:\w+ )?(?:children|kids|child|sons?|daughters?|boys?|girls?))?",
+     _words("married divorced widowed widow widower")),
     ("family", rf"\b(?:an? )?(?:(?:single |proud |working )?(?:mother|father|mom|mum|dad|parent)) of {COUNT}"
-               rf"(?: (?:\w+ )?(?:children|kids|boys|girls|sons|daughters))?\b"),
+               rf"(?: (?:\w+ )?(?:children|kids|boys|girls|sons|daughters))?\b",
+     _words("mother father mom mum dad parent")),
     ("family", rf"\b(?:with |have |has |and )?{COUNT} (?:young |small |grown[- ]up |adult )?"
-               rf"(?:children|kids|sons|daughters|grandchildren)\b"),
-    ("family", r"\b(?:have|has|with) (?:a |one |two )?(?:child|children|kids|baby|son|daughter|toddler)\b"),
+               rf"(?:children|kids|sons|daughters|grandchildren)\b",
+     _words("children kids sons daughters grandchildren")),
+    ("family", r"\b(?:have|has|with) (?:a |one |two )?(?:child|children|kids|baby|son|daughter|toddler)\b",
+     _words("child children kids baby son daughter toddler")),
     ("family", r"\b(?:maternity|paternity|parental) leave\b|\bstay[- ]at[- ]home (?:mom|mum|dad|parent|mother"
-               r"|father)\b|\b(?:my )?(?:wife|husband|spouse|fianc[ée]e?|partner and (?:I|our))\b"),
+               r"|father)\b|\b(?:my )?(?:wife|husband|spouse|fianc[ée]e?|partner and (?:I|our))\b",
+     _words("leave stay wife husband spouse fiance fiancé fiancee fiancée partner")),
     ("family", r"\b(?:single|engaged|in a relationship|in a civil partnership|separated)"
                r"(?=,? (?:no|with|and|\d|one|two|three) (?:children|kids|child)|\s*[,;|•]\s*(?:no )?"
-               r"(?:children|kids|\d{1,2}\b))"),
-    ("family", r"\bno (?:children|kids)\b"),
+               r"(?:children|kids|\d{1,2}\b))", _words("single engaged relationship partnership separated")),
+    ("family", r"\bno (?:children|kids)\b", _words("children kids")),
     ("religion", rf"\b(?:practi[cs]ing |devout |observant |religious |non-?practi[cs]ing )?(?:{RELIGIONS})\b"
-                 rf"(?: faith| religion| by faith)?{_NOT_AN_ORG}"),
+                 rf"(?: faith| religion| by faith)?{_NOT_AN_ORG}", RELIGION_WORDS),
     ("religion", r"\b(?:attend|attends|attending|go to|goes to) (?:the )?(?:local )?(?:church|mosque|synagogue"
-                 r"|temple|gurdwara)\b"),
-    ("ethnicity", rf"\b(?:{ETHNICITIES})\b{_NOT_AN_ORG}"),
+                 r"|temple|gurdwara)\b", _words("church mosque synagogue temple gurdwara")),
+    ("ethnicity", rf"\b(?:{ETHNICITIES})\b{_NOT_AN_ORG}", ETHNICITY_WORDS),
     ("ethnicity", r"\bof (?-i:[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+)?) (?:descent|origin|heritage|ancestry|background"
-                  r"|roots|extraction)\b"),
-    ("health", rf"\b(?:{HEALTH})\b"),
+                  r"|roots|extraction)\b", _words("descent origin heritage ancestry background roots extraction")),
+    ("health", rf"\b(?:{HEALTH})\b", HEALTH_WORDS),
 )
 # A link, or a bare lower-case domain ("mgonzalez.dev"; "ASP.NET" and "Socket.IO" are skills, not links).
 LINK = re.compile(r"(?i:https?://|www\.)[^\s,;)>\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|dev|io|me|net|org)"
                   r"(?:/[^\s,;)>\]]*)?(?![\w@])")
 CONTACT_LINES = 8  # the contact block: links in a CV's first lines are the candidate's own
-COMPILED_PHRASES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in PHRASES)
+COMPILED_PHRASES = tuple((kind, re.compile(p, re.IGNORECASE), words) for kind, p, words in PHRASES)
+TRIGGER_TOKENS = re.compile(r"\w+|@")
+
+
+def trigger_tokens(text: str) -> set[str]:
+    """The words a phrase's triggers are looked up in."""
+    return set(TRIGGER_TOKENS.findall(text.lower()))
 
 # Gendered pronouns are replaced, not deleted, so sentences still read; every variant maps to the same word.
 PRONOUNS = re.compile(r"\b(?:she|he|her|him|his|hers|herself|himself)\b", re.IGNORECASE)
