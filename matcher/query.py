@@ -111,9 +111,9 @@ def prepare(candidate: Candidate, snapshot: TagSource, embedder: Embedder) -> Pr
     resolved, unresolved = candidate_skills(skills, vocab)
     for r in resolved:
         tags.setdefault(r.tag, TagMatch(r.tag, r.via, r.term, 1.0))
-    if candidate.text:
-        for m in extract_skills(candidate.text, vocab):
-            tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
+    mentions = extract_skills(candidate.text, vocab) if candidate.text else []
+    for m in mentions:
+        tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
     unresolved = list(unresolved)
     head = headline(candidate.text) if candidate.text else None
     whole_text = "\n".join(([candidate.text.strip()] if candidate.text and candidate.text.strip() else [])
@@ -133,7 +133,7 @@ def prepare(candidate: Candidate, snapshot: TagSource, embedder: Embedder) -> Pr
                 tags.setdefault(tag, TagMatch(tag, "semantic", term, round(score, 4)))
     lexical_terms = [candidate.text or ""] + list(skills) + [vocab.name(t) for t in tags]
     family_text = "\n".join(([candidate.text] if candidate.text else []) + ([_skills_line(skills)] if skills else []))
-    families = text_families(family_text, vocab)
+    families = text_families(family_text, vocab, mentions if family_text == candidate.text else None)
     has_text = bool(candidate.text and candidate.text.strip())
     return PreparedQuery(vectors[: len(texts)], tags, "\n".join(lexical_terms), head_vector, families, whole, has_text,
                          candidate.blinding)

@@ -201,16 +201,40 @@ class View:
         """
         if not len(queries) or not self.n_docs:
             return set()
-        per_row: list[list[tuple[float, str, int, int, int]]] = [[] for _ in range(len(queries))]
+        # Per query vector, per segment: (scores, segment, docs, passage rows)
+        per_row: list[list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]] = [[] for _ in range(len(queries))]
         for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
             if not mask.any():
                 continue
             rows_ok = np.repeat(mask, np.diff(seg.passage_offsets))
             for q, (scores, rows) in enumerate(_search(seg, queries, n, rows_ok, nprobe)):
-                docs = np.searchsorted(seg.passage_offsets, rows, side="right") - 1
-                per_row[q].extend((-float(sc), seg.ids[d], int(r - seg.passage_offsets[d]), s, int(d))
-                                  for sc, r, d in zip(scores.tolist(), rows.tolist(), docs.tolist(), strict=True))
-        return {(hit[3], hit[4]) for hits in per_row for hit in sorted(hits)[:n]}
+                per_row[q].append((scores, s, np.searchsorted(seg.passage_offsets, rows, side="right") - 1, rows))
+        out: set[Ref] = set()
+        for parts in per_row:
+            out.update(self._best_hits(parts, n))
+        return out
+
+    def _best_hits(self, parts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]], n: int) -> list[Ref]:
+        """The owners of one query vector's `n` best passages over all segments; passages tied at the cut go by
+        (posting id, passage), so which segment holds a posting never decides."""
+        if not parts:
+            return []
+        scores = np.concatenate([p[0] for p in parts])
+        segs = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+        docs = np.concatenate([p[2] for p in parts]).astype(np.int64)
+        if len(scores) <= n:
+            return list(zip(segs.tolist(), docs.tolist(), strict=True))
+        kth = np.partition(scores, len(scores) - n)[len(scores) - n]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        chosen = above.tolist()
+        if len(tied):
+            rows = np.concatenate([p[3] for p in parts])
+            keyed = sorted((self.segments[s].ids[d], int(r - self.segments[s].passage_offsets[d]), s, d, i)
+                           for s, d, r, i in zip(segs[tied].tolist(), docs[tied].tolist(), rows[tied].tolist(),
+                                                 tied.tolist(), strict=True))
+            chosen += [key[4] for key in keyed[:n - len(above)]]
+        return list(zip(segs[chosen].tolist(), docs[chosen].tolist(), strict=True))
 
     @cached_property
     def _length_norms(self) -> list[np.ndarray]:

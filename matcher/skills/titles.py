@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
 from matcher.skills.extract import extract_skills
+from matcher.skills.model import Mention
 from matcher.skills.vocab import Vocabulary, default_vocabulary
 
 # Families a title can name. Skill families minus the non-role ones (office, language, general), plus a few
@@ -96,12 +98,14 @@ def _title_lines(text: str) -> list[str]:
     return [line for line in lines if line][:TOP_LINES]
 
 
-def text_families(text: str, vocab: Vocabulary | None = None) -> dict[str, float]:
+def text_families(text: str, vocab: Vocabulary | None = None,
+                  mentions: Sequence[Mention] | None = None) -> dict[str, float]:
     """Family scores in [0, 1] for a CV or profile, highest first.
 
     65% from title-like lines near the top (the first counts fully, each later one 0.6 times the previous),
     35% from the skills the whole text names (weighted by informativeness; office tools, languages and soft
-    skills say nothing about the role and are left out).
+    skills say nothing about the role and are left out). `mentions`: `extract_skills(text)`, when the caller
+    already has it.
     """
     vocab = vocab or default_vocabulary()
     title: dict[str, float] = defaultdict(float)
@@ -115,7 +119,7 @@ def text_families(text: str, vocab: Vocabulary | None = None) -> dict[str, float
                 title[family] = max(title[family], 0.6**rank)
             rank += 1
     skills: dict[str, float] = defaultdict(float)
-    for tag in dict.fromkeys(m.tag for m in extract_skills(text, vocab)):
+    for tag in dict.fromkeys(m.tag for m in (extract_skills(text, vocab) if mentions is None else mentions)):
         family = vocab.family(tag)
         if family not in NON_ROLE_FAMILIES:
             skills[family] += vocab.weight(tag)
