@@ -236,7 +236,11 @@ class Segment:
         if (self.folder / "passages.ivf").exists():
             import faiss
 
-            self.ivf = faiss.read_index(str(self.folder / "passages.ivf"), faiss.IO_FLAG_MMAP)
+            # Zero-copy: the inverted lists are read in place from the mapped file (as fast as an index held in
+            # memory, ~2x faster than IO_FLAG_MMAP's lists; opening stays instant and the pages are shared between
+            # processes). Older FAISS builds lack the flag and fall back to IO_FLAG_MMAP.
+            flag = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP)
+            self.ivf = faiss.read_index(str(self.folder / "passages.ivf"), flag)
 
     def __len__(self) -> int:
         return len(self.ids)

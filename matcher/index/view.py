@@ -283,24 +283,25 @@ class View:
     def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
         """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only."""
         idf = self._idf(terms)
-        order = {t: i for i, t in enumerate(terms)}
+        present = [t for t in terms if t in idf]  # query-term order, the order `bm25` sums in
         out = np.zeros(len(refs), dtype=np.float64)
         for s, (positions, docs) in self._groups(refs).items():
             seg = self.segments[s]
             weight = np.zeros(len(seg.terms) + 1, dtype=np.float64)
-            rank = np.zeros(len(seg.terms) + 1, dtype=np.int64)
-            for t in idf:
+            rank = np.full(len(seg.terms) + 1, -1, dtype=np.int64)
+            for r, t in enumerate(present):
                 i = seg.terms.get(t)
                 if i is not None:
-                    weight[i], rank[i] = idf[t] * terms[t], order[t]
+                    weight[i], rank[i] = idf[t] * terms[t], r
             entries, owner = ranges(seg.tf.indptr.astype(np.int64), docs)
             local = seg.tf.indices[entries]
-            keep = np.flatnonzero(weight[local] > 0)
+            keep = np.flatnonzero((rank >= 0)[local])
             local, owner, tf = local[keep], owner[keep], seg.tf.data[entries[keep]].astype(np.float64)
-            parts = weight[local] * tf / (tf + self._length_norms[s][docs[owner]])
-            # Summed in query-term order per posting, as `bm25` sums them: the same floats, not merely close ones.
-            by = np.lexsort((rank[local], owner))
-            out[positions] = np.bincount(owner[by], parts[by], minlength=len(docs))
+            parts = np.zeros((len(present), len(docs)), dtype=np.float64)
+            parts[rank[local], owner] = weight[local] * tf / (tf + self._length_norms[s][docs[owner]])
+            # Summed down the query terms (a reduction over the outer axis adds row after row): each posting's terms
+            # one by one in query-term order, as `bm25` adds them (absent terms add 0.0): the same floats.
+            out[positions] = np.add.reduce(parts, axis=0)
         return out
 
     def with_tags(self, weights: Mapping[str, float], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
