@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.config import Ranking, Weights
+from matcher.cosine import cosines
 from matcher.index.segment import KINDS
 from matcher.index.view import Fetched
 from matcher.query import PreparedQuery
@@ -59,8 +60,7 @@ def dense_scores(query: np.ndarray, fetched: Fetched, ranking: Ranking) -> tuple
     n = len(fetched)
     if not n or not len(query) or not len(fetched.passages):
         return np.zeros(n, dtype=np.float64), fetched.offsets[:-1].copy()
-    # (rows, m): passages times query vectors in this orientation is ~2x faster than its transpose.
-    sims = (fetched.passages @ query.T) * damp_of(fetched.kinds, ranking)[:, None]  # cosines of unit vectors
+    sims = cosines(query, fetched.passages).T * damp_of(fetched.kinds, ranking)[:, None]  # (rows, m), unit vectors
     starts = fetched.offsets[:-1]
     best = np.maximum.reduceat(sims, starts, axis=0)  # (n, m); every posting has at least one passage
     per_row = sims.max(axis=1)

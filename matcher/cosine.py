@@ -1,0 +1,27 @@
+"""`cosines(queries, rows)`: every query vector against every row, the one dense product on the query path.
+
+torch's CPU kernels (a hard dependency, through sentence-transformers) do a few query vectors against thousands of
+rows 2.5-5x faster than numpy's BLAS here, on a memory-mapped matrix as on one in memory.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+
+def cosines(queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`queries @ rows.T` as float32, shape (len(queries), len(rows)) (cosines when both hold unit vectors)."""
+    import torch
+
+    if not len(queries) or not len(rows):
+        return np.zeros((len(queries), len(rows)), dtype=np.float32)
+    with warnings.catch_warnings():
+        # A memory-mapped segment is read-only: torch warns that writing through the tensor would be undefined;
+        # it is only read here.
+        warnings.simplefilter("ignore", UserWarning)
+        left = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+        right = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
+    with torch.inference_mode():
+        return (left @ right.T).numpy()
