@@ -54,7 +54,7 @@ def resolve_model(spec: str | None = None) -> ModelSpec:
 
 # The version of the ranking code and its settings (signals, candidate generation, blinding rules). Bump it with
 # any change that can move a ranking, so a response's provenance says which rules produced it.
-RANKING_VERSION = "2026.11.28-segments2"
+RANKING_VERSION = "2026.11.29-segments3"  # segments3: dense products by torch (scores may move by 1e-6)
 
 
 @dataclass(frozen=True)
