@@ -10,6 +10,11 @@ import warnings
 
 import numpy as np
 
+# A memory-mapped segment is read-only, and torch warns on every such array that writing through the tensor would be
+# undefined; it is only ever read here. One filter for that message alone, set once (`catch_warnings` around each
+# call would not be thread-safe under the API's worker threads).
+warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
+
 
 def cosines(queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`queries @ rows.T` as float32, shape (len(queries), len(rows)) (cosines when both hold unit vectors)."""
@@ -17,11 +22,7 @@ def cosines(queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
     if not len(queries) or not len(rows):
         return np.zeros((len(queries), len(rows)), dtype=np.float32)
-    with warnings.catch_warnings():
-        # A memory-mapped segment is read-only: torch warns that writing through the tensor would be undefined;
-        # it is only read here.
-        warnings.simplefilter("ignore", UserWarning)
-        left = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
-        right = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
+    left = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+    right = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
     with torch.inference_mode():
         return (left @ right.T).numpy()
