@@ -54,7 +54,7 @@ def resolve_model(spec: str | None = None) -> ModelSpec:
 
 # The version of the ranking code and its settings (signals, candidate generation, blinding rules). Bump it with
 # any change that can move a ranking, so a response's provenance says which rules produced it.
-RANKING_VERSION = "2026.11.29-segments3"  # segments3: dense products by torch (scores may move by 1e-6)
+RANKING_VERSION = "2026.11.29-segments3"  # segments3: dense products by torch (scores may move by 1e-6), lexical_skip_factor
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,11 @@ class Ranking:
     # about half the CPU for CVs (bench/RESULTS.md). 1.0 reads every term's list.
     lexical_share: float = 0.85
     lexical_rerank: int = 400
+    # ... but only when that skips more than `lexical_skip_factor` x `lexical_rerank` x the average length entries:
+    # rescoring reads the pool's and the other candidates' rows (~2x the pool), each entry ~2.5x the cost of a
+    # postings entry. Measured with the compiled sums: reading every list wins at 18,455 postings (up to ~900,000
+    # skipped entries), the pruned path at 100,000.
+    lexical_skip_factor: float = 5.0
     candidate_tags: int = 100  # postings carrying the candidate's informative tags (most informative first)
     semantic_tag_threshold: float = 0.62  # cosine from a candidate's term to a tag to count as a semantic match
     semantic_tag_neighbours: int = 2

@@ -53,9 +53,9 @@ class Lexical:
         dfs = view.dfs(terms)
         chosen = retrieval_terms(terms, dfs, view.n_docs, r.lexical_share)
         skipped = sum(df for t, df in dfs.items() if df > 0 and t not in chosen)
-        # Leaving terms out pays only when it skips more postings-list entries than rescoring reads: the pool and
-        # the other candidates, each a posting's own terms (about the average length).
-        if skipped <= 2 * r.lexical_rerank * view.avgdl:
+        # Leaving terms out pays only when it skips more postings-list entries than rescoring reads (the pool's and
+        # the other candidates' own rows; see `Ranking.lexical_skip_factor`).
+        if skipped <= r.lexical_skip_factor * r.lexical_rerank * view.avgdl:
             chosen = Counter({t: terms[t] for t, df in dfs.items() if df > 0})
             whole = view.bm25(chosen, masks)
             return cls(terms, view.top(whole, r.candidate_lexical), whole, {})

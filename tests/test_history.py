@@ -38,7 +38,7 @@ FILTERS = [{"include_archived": True}, {}, {"tags_any": ["javascript", "python"]
 TIGHT = MatcherConfig(ranking=Ranking(candidate_passages=20, candidate_lexical=10, candidate_tags=10))
 # Lexical retrieval leaves the commonest terms out and rescores a small pool, as it does on a big corpus.
 PRUNED = MatcherConfig(ranking=Ranking(candidate_passages=20, candidate_lexical=3, candidate_tags=10,
-                                       lexical_share=0.6, lexical_rerank=4))
+                                       lexical_share=0.6, lexical_rerank=4, lexical_skip_factor=2.0))
 
 
 def corpus() -> list[Posting]:

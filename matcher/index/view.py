@@ -17,6 +17,7 @@ import numpy as np
 from matcher.config import IndexShape
 from matcher.cosine import cosines
 from matcher.filters import Filters
+from matcher.index.kernels import bm25_by_columns, bm25_by_rows
 from matcher.index.manifest import Manifest
 from matcher.index.segment import NO_TIME, Segment, StoredDoc, ranges
 from matcher.skills import Vocabulary
@@ -266,17 +267,16 @@ class View:
         for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
             csc = seg.tf_csc
             indptr = csc.indptr
-            # Each term's postings are one contiguous slice of the column-major arrays: join the slices, then one
-            # weighted count sums every (term, posting) pair, in query-term order whatever the segment's layout.
+            # Each term's postings are one contiguous slice of the column-major arrays, read in query-term order
+            # whatever the segment's layout.
             spans = [(int(indptr[i]), int(indptr[i + 1]), idf[t] * c) for t, c in terms.items()
                      if t in idf and (i := seg.terms.get(t)) is not None]
             if not spans or not mask.any():
                 out.append(np.zeros(len(seg), dtype=np.float64))
                 continue
-            docs = np.concatenate([csc.indices[a:z] for a, z, _ in spans])
-            tf = np.concatenate([csc.data[a:z] for a, z, _ in spans]).astype(np.float64)
-            weight = np.repeat(np.asarray([w for _, _, w in spans], dtype=np.float64), [z - a for a, z, _ in spans])
-            scores = np.bincount(docs, weight * tf / (tf + norm[docs]), minlength=len(seg))
+            starts, stops, weights = (np.asarray(column) for column in zip(*spans, strict=True))
+            scores = bm25_by_columns(starts.astype(np.int64), stops.astype(np.int64), weights.astype(np.float64),
+                                     csc.indices, csc.data, norm, len(seg))
             scores[~mask] = 0.0
             out.append(scores)
         return out
@@ -294,15 +294,8 @@ class View:
                 i = seg.terms.get(t)
                 if i is not None:
                     weight[i], rank[i] = idf[t] * terms[t], r
-            entries, owner = ranges(seg.tf.indptr.astype(np.int64), docs)
-            local = seg.tf.indices[entries]
-            keep = np.flatnonzero((rank >= 0)[local])
-            local, owner, tf = local[keep], owner[keep], seg.tf.data[entries[keep]].astype(np.float64)
-            parts = np.zeros((len(present), len(docs)), dtype=np.float64)
-            parts[rank[local], owner] = weight[local] * tf / (tf + self._length_norms[s][docs[owner]])
-            # Summed down the query terms (a reduction over the outer axis adds row after row): each posting's terms
-            # one by one in query-term order, as `bm25` adds them (absent terms add 0.0): the same floats.
-            out[positions] = np.add.reduce(parts, axis=0)
+            out[positions] = bm25_by_rows(seg.tf.indptr, seg.tf.indices, seg.tf.data, docs, rank, weight,
+                                          self._length_norms[s], len(present))
         return out
 
     def with_tags(self, weights: Mapping[str, float], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
