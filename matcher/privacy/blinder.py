@@ -66,7 +66,9 @@ def _phones(text: str) -> list[_Span]:
     import phonenumbers
 
     # No default region and POSSIBLE leniency: only numbers written with '+'; with a region it took date ranges
-    # ("2019  03/2020") for numbers in real CVs.
+    # ("2019  03/2020") for numbers in real CVs. So a text without a plus sign (phonenumbers' two) has none.
+    if "+" not in text and "\uff0b" not in text:
+        return []
     return [_Span(m.start, m.end, "phone")
             for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.POSSIBLE)]
 
