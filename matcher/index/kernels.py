@@ -20,8 +20,11 @@ def _jit(name: str) -> Any:
     if name not in _compiled:
         import numba
 
-        _compiled.update(by_columns=numba.njit(cache=True, nogil=True)(_by_columns),
-                         by_rows=numba.njit(cache=True, nogil=True)(_by_rows))
+        for key, func in (("by_columns", _by_columns), ("by_rows", _by_rows)):
+            try:
+                _compiled[key] = numba.njit(cache=True, nogil=True)(func)
+            except RuntimeError:  # no writable cache folder (a read-only install, no home): compile in memory
+                _compiled[key] = numba.njit(nogil=True)(func)
     return _compiled[name]
 
 

@@ -1,0 +1,55 @@
+"""The compiled BM25 sums: the floats NumPy's passes give (same order of additions), both ways of reading the
+counts agree exactly, and they still run where no cache folder can be written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from matcher.index import kernels
+
+
+def _counts(seed: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    tf = sp.random(300, 500, density=0.05, format="csr", random_state=seed, dtype=np.float32)
+    tf.data = np.ceil(tf.data * 5).astype(np.float32)
+    norm = 1.2 * (0.25 + 0.75 * rng.uniform(0.2, 3.0, 300))
+    return tf, norm
+
+
+def test_column_and_row_sums_give_numpys_floats() -> None:
+    tf, norm = _counts(3)
+    csc = tf.tocsc()
+    terms = [7, 3, 450, 12, 99, 300]  # query order, not index order
+    weights = np.linspace(0.5, 3.0, len(terms))
+    starts, stops = csc.indptr[terms].astype(np.int64), csc.indptr[np.asarray(terms) + 1].astype(np.int64)
+    got = kernels.bm25_by_columns(starts, stops, weights, csc.indices, csc.data, norm, tf.shape[0])
+    docs = np.concatenate([csc.indices[a:z] for a, z in zip(starts, stops, strict=True)])
+    counts = np.concatenate([csc.data[a:z] for a, z in zip(starts, stops, strict=True)]).astype(np.float64)
+    weight = np.repeat(weights, stops - starts)
+    assert np.array_equal(got, np.bincount(docs, weight * counts / (counts + norm[docs]), minlength=tf.shape[0]))
+
+    rank = np.full(tf.shape[1], -1, dtype=np.int64)
+    weight_of = np.zeros(tf.shape[1])
+    rank[terms], weight_of[terms] = np.arange(len(terms)), weights
+    some = np.asarray([0, 5, 17, 299, 150], dtype=np.int64)
+    rows = kernels.bm25_by_rows(tf.indptr, tf.indices, tf.data, some, rank, weight_of, norm, len(terms))
+    assert np.array_equal(rows, got[some]) and got[some].any()
+
+
+def test_compiled_in_memory_when_no_cache_can_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numba
+
+    real = numba.njit
+
+    def no_cache(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    monkeypatch.setattr(kernels, "_compiled", {})
+    one = np.asarray([1.0])
+    assert kernels.bm25_by_columns(np.asarray([0]), np.asarray([1]), one, np.asarray([0], dtype=np.int32),
+                                   one.astype(np.float32), one, 1).tolist() == [0.5]
