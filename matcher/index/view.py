@@ -208,7 +208,8 @@ class View:
         for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
             if not mask.any():
                 continue
-            rows_ok = np.repeat(mask, np.diff(seg.passage_offsets))
+            # Rows of allowed postings; None when all are (spelling that out costs ~2 ms per query at 100,000).
+            rows_ok = None if mask.all() else np.repeat(mask, np.diff(seg.passage_offsets))
             for q, (scores, rows) in enumerate(_search(seg, queries, n, rows_ok, nprobe)):
                 per_row[q].append((scores, s, np.searchsorted(seg.passage_offsets, rows, side="right") - 1, rows))
         out: set[Ref] = set()
@@ -432,18 +433,22 @@ def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
                         for v in values), dtype=bool, count=len(values))
 
 
-def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray,
+def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | None,
             nprobe: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per query: the segment's best passages (rounded scores, rows): the top n and every passage tied with the
-    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored."""
-    total = int(rows_ok.sum())
+    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored.
+    `rows_ok`: the passages allowed (None: all)."""
+    n_rows = len(seg.passages)
+    if rows_ok is not None and rows_ok.all():
+        rows_ok = None
+    total = n_rows if rows_ok is None else int(rows_ok.sum())
     k = min(n, total)
     if seg.ivf is not None:
         import faiss
 
-        bits = np.packbits(rows_ok, bitorder="little")  # kept alive for the search: FAISS reads it by pointer
         # A selector that lets every row through still costs ~40% of the search: leave it out then.
-        selector = faiss.IDSelectorBitmap(len(rows_ok), faiss.swig_ptr(bits)) if total < len(rows_ok) else None
+        bits = None if rows_ok is None else np.packbits(rows_ok, bitorder="little")  # alive while FAISS reads it
+        selector = None if bits is None else faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bits))
         params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         # A few query vectors search ~2x faster on one OpenMP thread than on two (the threads' start-up dominates).
         # The thread count is shared with torch, so it is restored for the next embedding.
@@ -455,7 +460,7 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray,
             faiss.omp_set_num_threads(threads)
         return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)]
     sims = np.round(cosines(queries, seg.passages), 6)  # rows and queries are unit vectors
-    if total < len(rows_ok):
+    if rows_ok is not None:
         sims[:, ~rows_ok] = -np.inf
     out = []
     for row in sims:
