@@ -518,3 +518,12 @@ def test_every_setting_is_documented() -> None:
     for name, field in Settings.model_fields.items():
         assert f"MATCHER_{name.upper()}" in docs, f"MATCHER_{name.upper()} is not documented"
         assert field.description, name
+
+
+@pytest.mark.model
+def test_warm_up_runs_one_whole_query_so_the_first_request_is_not_slow(seed_index: Path) -> None:
+    from matcher.api.app import load_matcher
+
+    matcher = load_matcher(make_settings(seed_index, warm_up=True))
+    # What a first query would otherwise build: the term-major counts every BM25 reads.
+    assert all("tf_csc" in vars(seg) for seg in matcher.view.segments)

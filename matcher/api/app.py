@@ -37,7 +37,12 @@ def load_matcher(settings: Settings) -> Matcher:
     opener = Matcher.open if settings.allow_empty_index else Matcher.load
     matcher = opener(settings.store or settings.index_dir, model=settings.model)
     if settings.warm_up:
-        matcher.embedder.encode_queries(["warm up"])
+        # One query end to end when there is something to rank: besides the model, it builds what a first query
+        # would (term-major counts, the compiled BM25 loops loaded or compiled, torch's kernels).
+        if len(matcher):
+            matcher.match("Software developer", k=1)
+        else:
+            matcher.embedder.encode_queries(["warm up"])
     log.info("serving %d postings from %s (model %s)", len(matcher), matcher.location, matcher.embedder.model_id)
     return matcher
 

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     torch_threads: int = Field(1, ge=0, description="Threads the model uses within one request; 1 suits a server "
                                                     "answering requests in parallel (and a busy CPU), 0 keeps "
                                                     "PyTorch's default of one per core.")
-    warm_up: bool = Field(True, description="Embed one query at start-up, so the first request is not slow.")
+    warm_up: bool = Field(True, description="Run one query at start-up (model, index structures, compiled loops), "
+                                            "so the first request is not slow.")
     max_body_bytes: int = Field(limits.MAX_BODY_BYTES, ge=1, description="Largest request body, in bytes (413 above).")
     max_text_chars: int = Field(limits.MAX_TEXT_CHARS, ge=1, le=limits.MAX_TEXT_CHARS,
                                 description="Longest CV or profile text, in characters.")
