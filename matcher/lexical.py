@@ -56,8 +56,7 @@ class Lexical:
         # Leaving terms out pays only when it skips more postings-list entries than rescoring reads (the pool's and
         # the other candidates' own rows; see `Ranking.lexical_skip_factor`).
         if skipped <= r.lexical_skip_factor * r.lexical_rerank * view.avgdl:
-            chosen = Counter({t: terms[t] for t, df in dfs.items() if df > 0})
-            whole = view.bm25(chosen, masks)
+            whole = view.bm25(terms, masks)  # every term (those in no posting add nothing)
             return cls(terms, view.top(whole, r.candidate_lexical), whole, {})
         pool = view.top(view.bm25(chosen, masks), r.lexical_rerank)
         exact = view.bm25_of(terms, pool)

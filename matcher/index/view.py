@@ -275,9 +275,9 @@ class View:
             if not spans or not mask.any():
                 out.append(np.zeros(len(seg), dtype=np.float64))
                 continue
-            starts, stops, weights = (np.asarray(column) for column in zip(*spans, strict=True))
-            scores = bm25_by_columns(starts.astype(np.int64), stops.astype(np.int64), weights.astype(np.float64),
-                                     csc.indices, csc.data, norm, len(seg))
+            starts, stops, weights = zip(*spans, strict=True)
+            scores = bm25_by_columns(np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64),
+                                     np.asarray(weights, dtype=np.float64), csc.indices, csc.data, norm, len(seg))
             scores[~mask] = 0.0
             out.append(scores)
         return out
@@ -437,10 +437,8 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
             nprobe: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per query: the segment's best passages (rounded scores, rows): the top n and every passage tied with the
     n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored.
-    `rows_ok`: the passages allowed (None: all)."""
+    `rows_ok`: the passages allowed, None when all are (the caller leaves it out then)."""
     n_rows = len(seg.passages)
-    if rows_ok is not None and rows_ok.all():
-        rows_ok = None
     total = n_rows if rows_ok is None else int(rows_ok.sum())
     k = min(n, total)
     if seg.ivf is not None:
