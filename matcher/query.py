@@ -113,7 +113,8 @@ def prepare(candidate: Candidate, snapshot: TagSource, embedder: Embedder) -> Pr
         tags.setdefault(r.tag, TagMatch(r.tag, r.via, r.term, 1.0))
     mentions = extract_skills(candidate.text, vocab) if candidate.text else []
     for m in mentions:
-        tags.setdefault(m.tag, TagMatch(m.tag, m.via, m.term, 1.0))
+        if m.tag not in tags:  # a CV names most of its skills several times; a TagMatch is made once
+            tags[m.tag] = TagMatch(m.tag, m.via, m.term, 1.0)
     unresolved = list(unresolved)
     head = headline(candidate.text) if candidate.text else None
     whole_text = "\n".join(([candidate.text.strip()] if candidate.text and candidate.text.strip() else [])

@@ -81,7 +81,7 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 def may_contain(text: str, literals: frozenset[str] | None) -> bool:
     """Whether `text` holds one of `literals` (from `required_literals`; None: always)."""
-    return literals is None or any(literal in text for literal in literals)
+    return literals is None or any(map(text.__contains__, literals))
 
 
 class LiteralGate:

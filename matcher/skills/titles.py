@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import islice
 
 from matcher.skills.extract import extract_skills
 from matcher.skills.gate import LiteralGate, may_contain, required_literals
@@ -104,8 +105,8 @@ def title_families(title: str, vocab: Vocabulary | None = None) -> frozenset[str
 
 
 def _title_lines(text: str) -> list[str]:
-    lines = [part.strip(" \t*#-•·:") for line in text.splitlines() for part in line.split(" | ")]
-    return [line for line in lines if line][:TOP_LINES]
+    parts = (part.strip(" \t*#-•·:") for line in text.splitlines() for part in line.split(" | "))
+    return list(islice(filter(None, parts), TOP_LINES))  # lazily: a CV has many more lines than it needs
 
 
 def text_families(text: str, vocab: Vocabulary | None = None,
