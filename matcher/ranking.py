@@ -80,10 +80,19 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
     refs = retrieve(view, prepared, masks, lexical, config)
     fetched, scored = score_refs(view, prepared, refs, lexical, config)
     total = np.round(scored.total(), 6)  # the precision scores are shown with; ties go by posting id
-    order = sorted(range(len(refs)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
+    order = best_first(total, fetched.posting_ids, k)
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]
     results.sort(key=lambda r: (-r.score, r.posting_id))
     return Ranked(results, len(refs))
+
+
+def best_first(total: np.ndarray, posting_ids: Sequence[str], k: int) -> list[int]:
+    """Positions of the `k` best totals, best first, ties by posting id (only the contenders' ids are read)."""
+    contenders: Sequence[int] = range(len(total))
+    if 0 < k < len(total):
+        kth = np.partition(total, len(total) - k)[len(total) - k]
+        contenders = np.flatnonzero(total >= kth).tolist()
+    return sorted(contenders, key=lambda i: (-total[i], posting_ids[i]))[:k]
 
 
 def score_pairs(view: View, prepared: PreparedQuery, posting_ids: Sequence[str], config: MatcherConfig,
@@ -147,13 +156,12 @@ def similar(view: View, posting_id: str, k: int, filters: Filters, config: Match
     ordered = sorted(refs)
     fetched = view.fetch(ordered)
     semantic, best_row = dense_scores(profile, fetched, config.ranking)
-    title = np.clip(fetched.titles @ source.titles[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
+    title = np.clip(fetched.title_rows.dots(source.titles)[:, 0], 0.0, 1.0) if len(fetched) else np.zeros(0)
     others = [set(informative(view.tags(ref), vocab, minimum)) for ref in ordered]
     tags = np.asarray([_weighted_jaccard(mine, o, vocab.weight) for o in others], dtype=np.float64)
     parts = {"semantic": semantic, "title": title, "tags": tags}
     total = sum(SIMILAR_WEIGHTS[n] * v for n, v in parts.items()) if len(fetched) else np.zeros(0)
-    total = np.round(total, 6)
-    order = sorted(range(len(ordered)), key=lambda i: (-total[i], fetched.posting_ids[i]))[:k]
+    order = best_first(np.round(total, 6), fetched.posting_ids, k)
     results = []
     for i in order:
         stored = view.stored(ordered[i])

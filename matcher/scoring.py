@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.config import Ranking, Weights
-from matcher.cosine import cosines
 from matcher.index.segment import KINDS
 from matcher.index.view import Fetched
 from matcher.query import PreparedQuery
@@ -35,7 +34,7 @@ class Scored:
     """Component values (unweighted, in [0, 1]) for the fetched postings, in fetch order."""
 
     parts: dict[str, np.ndarray]
-    best_row: np.ndarray  # per posting: its best passage's row in `Fetched.passages`
+    best_row: np.ndarray  # per posting: its best passage's row in `Fetched.passage_rows`
     weights: Weights = field(default_factory=Weights)
 
     def total(self) -> np.ndarray:
@@ -58,9 +57,9 @@ def damp_of(kinds: np.ndarray, ranking: Ranking) -> np.ndarray:
 def dense_scores(query: np.ndarray, fetched: Fetched, ranking: Ranking) -> tuple[np.ndarray, np.ndarray]:
     """Per posting: mean over query vectors of the best (damped) passage cosine; and that best passage's row."""
     n = len(fetched)
-    if not n or not len(query) or not len(fetched.passages):
+    if not n or not len(query) or not len(fetched.passage_rows):
         return np.zeros(n, dtype=np.float64), fetched.offsets[:-1].copy()
-    sims = cosines(query, fetched.passages).T * damp_of(fetched.kinds, ranking)[:, None]  # (rows, m), unit vectors
+    sims = fetched.passage_rows.dots(query) * damp_of(fetched.kinds, ranking)[:, None]  # (rows, m), unit vectors
     starts = fetched.offsets[:-1]
     best = np.maximum.reduceat(sims, starts, axis=0)  # (n, m); every posting has at least one passage
     per_row = sims.max(axis=1)
@@ -90,8 +89,8 @@ def role_scores(pointed: np.ndarray, fetched: Fetched) -> np.ndarray:
 def score(prepared: PreparedQuery, fetched: Fetched, evidence: Evidence, weights: Weights, ranking: Ranking) -> Scored:
     """Compute every component for the fetched postings from their vectors and the query's `evidence`."""
     semantic, best_row = dense_scores(prepared.vectors, fetched, ranking)
-    title = np.clip((prepared.headline @ fetched.titles.T)[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
-    head = np.clip((prepared.whole @ fetched.heads.T)[0], 0.0, 1.0) if len(fetched) else np.zeros(0)
+    title = np.clip(fetched.title_rows.dots(prepared.headline)[:, 0], 0.0, 1.0) if len(fetched) else np.zeros(0)
+    head = np.clip(fetched.head_rows.dots(prepared.whole)[:, 0], 0.0, 1.0) if len(fetched) else np.zeros(0)
     top = evidence.lexical_top
     lexical = evidence.bm25 / top if top > 0 else np.zeros(len(fetched), dtype=np.float64)
     parts = {"semantic": semantic, "head": head, "title": title, "lexical": lexical,

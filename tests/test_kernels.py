@@ -53,3 +53,33 @@ def test_compiled_in_memory_when_no_cache_can_be_written(monkeypatch: pytest.Mon
     one = np.asarray([1.0])
     assert kernels.bm25_by_columns(np.asarray([0]), np.asarray([1]), one, np.asarray([0], dtype=np.int32),
                                    one.astype(np.float32), one, 1).tolist() == [0.5]
+
+
+def test_row_dots_read_chosen_rows_in_place_including_read_only_maps(tmp_path) -> None:
+    rng = np.random.default_rng(5)
+    matrix = rng.standard_normal((400, 384)).astype(np.float32)
+    path = tmp_path / "m.bin"
+    matrix.tofile(path)
+    mapped = np.asarray(np.memmap(path, dtype=np.float32, mode="r", shape=matrix.shape))  # read-only, like a segment
+    queries = rng.standard_normal((5, 384)).astype(np.float32)
+    rows = np.asarray([399, 0, 17, 17, 250], dtype=np.int64)
+    for source in (matrix, mapped):
+        got = kernels.row_dots(queries, source, rows)
+        assert got.shape == (5, 5) and got.dtype == np.float32
+        assert np.allclose(got, matrix[rows] @ queries.T, atol=1e-4)
+    # Each dot product adds up in one fixed order: a row gives the same float wherever it is asked for.
+    assert np.array_equal(kernels.row_dots(queries, mapped, rows)[2], kernels.row_dots(queries, matrix, rows[2:3])[0])
+    assert kernels.row_dots(queries, matrix, np.zeros(0, dtype=np.int64)).shape == (0, 5)
+
+
+def test_rows_from_several_matrices_land_where_asked() -> None:
+    from matcher.index.view import Rows
+
+    rng = np.random.default_rng(8)
+    a, b = (rng.standard_normal((50, 16)).astype(np.float32) for _ in range(2))
+    queries = rng.standard_normal((3, 16)).astype(np.float32)
+    rows = Rows([(a, np.asarray([4, 9]), np.asarray([0, 3])), (b, np.asarray([1, 2]), np.asarray([1, 2]))], 4, 16)
+    whole = np.stack([a[4], b[1], b[2], a[9]])
+    assert np.array_equal(rows.array(), whole)
+    assert np.allclose(rows.dots(queries), whole @ queries.T, atol=1e-5)
+    assert np.array_equal(Rows.of(whole).array(), whole)

@@ -17,7 +17,7 @@ import numpy as np
 from matcher.config import IndexShape
 from matcher.cosine import cosines
 from matcher.filters import Filters
-from matcher.index.kernels import bm25_by_columns, bm25_by_rows
+from matcher.index.kernels import bm25_by_columns, bm25_by_rows, row_dots
 from matcher.index.manifest import Manifest
 from matcher.index.segment import NO_TIME, Segment, StoredDoc, ranges
 from matcher.skills import Vocabulary
@@ -26,22 +26,85 @@ from matcher.skills.catalog import CATALOG
 Ref = tuple[int, int]
 
 
+class Rows:
+    """Chosen rows of one or more matrices, read where they lie (a segment's memory-mapped vectors): row `dst[i]`
+    of the whole is row `src[i]` of its block's matrix. Their cosines with a few query vectors need no copy."""
+
+    def __init__(self, blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: int, dim: int) -> None:
+        self.blocks = list(blocks)  # (matrix, src rows, dst rows; None: all rows, in order)
+        self.n, self.dim = n, dim
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> Rows:
+        """All rows of one matrix, in order (vectors already in memory)."""
+        return cls([(matrix, np.arange(len(matrix), dtype=np.int64), None)], len(matrix), matrix.shape[1])
+
+    def __len__(self) -> int:
+        return self.n
+
+    def dots(self, queries: np.ndarray) -> np.ndarray:
+        """(rows, len(queries)) float32: each row against each query vector (cosines for unit vectors)."""
+        if len(self.blocks) == 1 and self.blocks[0][2] is None:
+            return row_dots(queries, self.blocks[0][0], self.blocks[0][1])
+        out = np.zeros((self.n, len(queries)), dtype=np.float32)
+        for matrix, src, dst in self.blocks:
+            out[dst] = row_dots(queries, matrix, src)
+        return out
+
+    def array(self) -> np.ndarray:
+        """The rows gathered into one (rows, dim) array (for the few callers that need the vectors themselves)."""
+        if len(self.blocks) == 1 and self.blocks[0][2] is None:
+            return np.take(self.blocks[0][0], self.blocks[0][1], axis=0)
+        out = np.zeros((self.n, self.dim), dtype=np.float32)
+        for matrix, src, dst in self.blocks:
+            out[dst] = np.take(matrix, src, axis=0)
+        return out
+
+
 @dataclass
 class Fetched:
     """What scoring needs for a set of postings, in the order asked: vectors and what their tags weigh."""
 
     refs: list[Ref]
-    posting_ids: list[str]
-    offsets: np.ndarray  # (n+1,) rows offsets[i]:offsets[i+1] of `passages` belong to posting i
-    passages: np.ndarray  # (rows, dim) unit vectors
+    posting_ids: Sequence[str]
+    offsets: np.ndarray  # (n+1,) rows offsets[i]:offsets[i+1] of `passage_rows` belong to posting i
+    passage_rows: Rows  # unit vectors
     kinds: np.ndarray  # (rows,) passage kind codes (segment.KINDS)
-    heads: np.ndarray  # (n, dim)
-    titles: np.ndarray  # (n, dim)
+    head_rows: Rows  # (n, dim)
+    title_rows: Rows  # (n, dim)
     tag_total: np.ndarray  # (n,) summed informativeness of each posting's tags
     families: np.ndarray  # (n,) number of role families each posting's title names
 
     def __len__(self) -> int:
         return len(self.refs)
+
+    @cached_property
+    def passages(self) -> np.ndarray:
+        return self.passage_rows.array()
+
+    @cached_property
+    def heads(self) -> np.ndarray:
+        return self.head_rows.array()
+
+    @cached_property
+    def titles(self) -> np.ndarray:
+        return self.title_rows.array()
+
+
+class PostingIds(Sequence[str]):
+    """The posting ids of refs, looked up when asked (a query reads a few of its hundreds of candidates' ids)."""
+
+    def __init__(self, segments: Sequence[Segment], refs: Sequence[Ref]) -> None:
+        self._segments, self._refs = segments, refs
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        s, d = self._refs[i]
+        return self._segments[s].ids[d]
+
+    def __len__(self) -> int:
+        return len(self._refs)
 
 
 class Where(Mapping[str, Ref]):
@@ -358,8 +421,8 @@ class View:
         return out
 
     def fetch(self, refs: Sequence[Ref]) -> Fetched:
-        """Vectors and tag weights of `refs`, in that order (only these postings are read); fastest when refs come
-        grouped by segment, as `retrieve` gives them."""
+        """Where the vectors of `refs` lie, their passage kinds and tag weights, in that order (only these postings
+        are read; the vectors stay in place until scoring reads them)."""
         dim = self.manifest.dimension
         groups = self._groups(refs)
         counts = np.zeros(len(refs), dtype=np.int64)
@@ -369,32 +432,20 @@ class View:
             counts[positions] = seg.passage_offsets[docs + 1] - seg.passage_offsets[docs]
             families[positions] = seg.family_lists.offsets[docs + 1] - seg.family_lists.offsets[docs]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        if refs and all(refs[i][0] <= refs[i + 1][0] for i in range(len(refs) - 1)):
-            # Grouped by segment (`retrieve` gives storage order): one gather per segment, joined; no scatter.
-            parts = [self._gather(s, docs) for s, (_, docs) in sorted(groups.items())]
-            passages, kinds, heads, titles = (_join([p[i] for p in parts], dim) for i in range(4))
-        else:
-            passages = np.empty((int(offsets[-1]), dim), dtype=np.float32)
-            kinds = np.empty(int(offsets[-1]), dtype=np.uint8)
-            heads = np.empty((len(refs), dim), dtype=np.float32)
-            titles = np.empty((len(refs), dim), dtype=np.float32)
-            for s, (positions, docs) in groups.items():
-                seg = self.segments[s]
-                src, _ = ranges(seg.passage_offsets, docs)
-                dst, _ = ranges(offsets, positions)
-                passages[dst] = seg.passages[src]
-                kinds[dst] = seg.passage_kinds[src]
-                heads[positions] = seg.heads[docs]
-                titles[positions] = seg.titles[docs]
-        return Fetched(list(refs), [self.segments[s].ids[d] for s, d in refs], offsets, passages, kinds, heads, titles,
-                       self.sums(refs, "tag"), families)
-
-    def _gather(self, s: int, docs: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Passages, their kinds, heads and titles of `docs` of segment `s` (np.take: ~2x faster than indexing)."""
-        seg = self.segments[s]
-        src, _ = ranges(seg.passage_offsets, docs)
-        return (np.take(seg.passages, src, axis=0), np.take(seg.passage_kinds, src),
-                np.take(seg.heads, docs, axis=0), np.take(seg.titles, docs, axis=0))
+        kinds = np.empty(int(offsets[-1]), dtype=np.uint8)
+        passages, heads, titles = [], [], []
+        whole = len(groups) == 1  # refs from one segment come in order: no scatter
+        for s, (positions, docs) in groups.items():
+            seg = self.segments[s]
+            src, _ = ranges(seg.passage_offsets, docs)
+            dst = None if whole else ranges(offsets, positions)[0]
+            kinds[slice(None) if dst is None else dst] = seg.passage_kinds[src]
+            passages.append((seg.passages, src, dst))
+            heads.append((seg.heads, docs, None if whole else positions))
+            titles.append((seg.titles, docs, None if whole else positions))
+        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets, Rows(passages, len(kinds), dim),
+                       kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim), self.sums(refs, "tag"),
+                       families)
 
     def posting_id(self, ref: Ref) -> str:
         return self.segments[ref[0]].ids[ref[1]]
@@ -408,12 +459,6 @@ class View:
 
     def tags(self, ref: Ref) -> list[str]:
         return self.segments[ref[0]].tag_lists.of(ref[1])
-
-
-def _join(blocks: list[np.ndarray], dim: int) -> np.ndarray:
-    if len(blocks) == 1:
-        return blocks[0]
-    return np.concatenate(blocks) if blocks else np.zeros((0, dim), dtype=np.float32)
 
 
 def _top_positive(values: np.ndarray, n: int) -> np.ndarray:

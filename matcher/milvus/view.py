@@ -21,7 +21,7 @@ from matcher.config import IndexShape
 from matcher.filters import Filters
 from matcher.index.manifest import Manifest, SegmentRef
 from matcher.index.segment import StoredDoc
-from matcher.index.view import Fetched, Ref, View, Where
+from matcher.index.view import Fetched, Ref, Rows, View, Where
 from matcher.milvus import schema
 from matcher.milvus.listing import Chunk, compact
 from matcher.postings import Posting
@@ -182,8 +182,8 @@ class MilvusView(View):
         titles = np.stack([v[1] for v in vectors]) if vectors else np.zeros((0, dim), np.float32)
         families = np.asarray([int(np.diff(self.segments[s].family_lists.offsets[d:d + 2])[0]) for s, d in refs],
                               dtype=np.float64)
-        return Fetched(list(refs), [self.posting_id(r) for r in refs], offsets, passages, kinds, heads, titles,
-                       self.sums(refs, "tag"), families)
+        return Fetched(list(refs), [self.posting_id(r) for r in refs], offsets, Rows.of(passages), kinds,
+                       Rows.of(heads), Rows.of(titles), self.sums(refs, "tag"), families)
 
     def stored(self, ref: Ref) -> StoredDoc:
         return self.store.record(self.docs_of([ref])[0])
