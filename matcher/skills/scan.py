@@ -56,6 +56,19 @@ def trie_pattern(forms: list[str]) -> str:
     return "(?:" + _emit(root) + ")" + _RIGHT
 
 
+def literal_trie(strings: list[str]) -> str:
+    """One regex alternation, shaped as a trie, that matches any of `strings` exactly, the longest first."""
+    root: dict[str, dict] = {}
+    for string in strings:
+        if _SEP in string:
+            raise ValueError(f"{string!r}: a literal may not hold \\x00")
+        node = root
+        for char in string:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return "(?:" + _emit(root) + ")"
+
+
 def lower_same_length(text: str) -> str:
     """`text.lower()` with offsets kept (only 'İ' grows when lower-cased)."""
     low = text.lower()
