@@ -100,6 +100,13 @@ def test_pronouns_become_neutral_so_variants_read_the_same() -> None:
     assert she.removed == he.removed == {"pronouns": 2}
 
 
+def test_pronouns_in_letters_that_lower_case_differently_are_replaced_too() -> None:
+    """A case-insensitive regex takes "ſ" for "s" and "ı", "İ" for "i"; blinding once failed on them (KeyError)."""
+    result = blind("ſhe led the team; hİs and hıs work shipped; SHE wrote it.")
+    assert result.text == "they led the team; their and their work shipped; They wrote it."
+    assert result.removed == {"pronouns": 4}
+
+
 def test_ordinary_cv_words_stay() -> None:
     text = ("Registered Nurse\nMobile: iOS and Android apps\nWeb: HTML5/CSS3\nLanguages: Russian, Hebrew, English\n"
             "Single sign-on, separated concerns, a man-hours estimate, Beketov National University, "

@@ -146,7 +146,11 @@ def _pronouns(text: str, tokens: set[str], is_caseless: bool) -> list[_Span]:
 
 
 def _neutral(word: str) -> str:
-    neutral = rules.NEUTRAL[word.lower()]
+    # IGNORECASE also matches "ſ" to "s" and "ı", "İ" to "i" ("ſhe"), which lower() keeps: ask the regex engine then.
+    pronoun = word.lower()
+    if pronoun not in rules.NEUTRAL:
+        pronoun = next(p for p in rules.NEUTRAL if re.fullmatch(p, word, re.IGNORECASE))
+    neutral = rules.NEUTRAL[pronoun]
     return neutral.capitalize() if word[0].isupper() else neutral
 
 
