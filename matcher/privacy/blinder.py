@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from matcher.errors import InvalidInput
-from matcher.privacy import names, rules
+from matcher.privacy import gates, names, rules
 from matcher.results import Blinding
 
 KINDS: tuple[str, ...] = ("name", "email", "phone", "address", "url", "date_of_birth", "age", "gender", "pronouns",
@@ -43,8 +43,8 @@ def _labelled(text: str) -> tuple[list[_Span], list[str]]:
     spans, parts = [], []
     # Only lines where a label's last word stands before a colon can hold a labelled value: scanning those alone
     # makes blinding several times faster on real CVs (it runs on every query).
-    matches = ((line.start(), m) for line in re.finditer(r"^[^\n:：]*[:：].*$", text, re.MULTILINE)
-               if _may_hold_label(line.group()) for m in rules.LABELLED.finditer(line.group()))
+    matches = ((start, m) for start, line in gates.label_lines(text)
+               if _may_hold_label(line) for m in rules.LABELLED.finditer(line))
     for offset, m in matches:
         kind, value = rules.label_kind(m), m.group("value")
         check = rules.VALUE_CHECKS.get(kind)
@@ -66,8 +66,8 @@ def _phones(text: str) -> list[_Span]:
     import phonenumbers
 
     # No default region and POSSIBLE leniency: only numbers written with '+'; with a region it took date ranges
-    # ("2019  03/2020") for numbers in real CVs. So a text without a plus sign (phonenumbers' two) has none.
-    if "+" not in text and "\uff0b" not in text:
+    # ("2019  03/2020") for numbers in real CVs. So a text without a plus sign before a digit has none.
+    if not gates.may_hold_phone(text):
         return []
     return [_Span(m.start, m.end, "phone")
             for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.POSSIBLE)]
@@ -80,7 +80,7 @@ def _names(text: str, labelled_parts: list[str]) -> list[_Span]:
     for start, end, tokens in names.header_names(text):
         spans.append(_Span(start, end, "name"))
         parts.extend(tokens)
-    for m in names.INTRODUCED.finditer(text):
+    for m in names.introduced(text):
         tokens = m.group(1).split()
         if tokens and (names.name_tokens(m.group(1)) or names.is_first_name(tokens[0])):
             spans.append(_Span(m.start(1), m.end(1), "name"))
@@ -105,16 +105,16 @@ def _merge(spans: list[_Span], text: str) -> list[_Span]:
 def _items(text: str) -> list[_Span]:
     """A lone attribute word as a whole item of a short comma-separated line ("Female, 52, single")."""
     spans = []
-    for line in re.finditer(r"^.*$", text, re.MULTILINE):
-        items = list(re.finditer(r"[^,;|•·]+", line.group()))
-        if len(items) < 2 or len(line.group()) > 160:
+    for start, line in gates.item_lines(text):
+        items = list(re.finditer(r"[^,;|•·]+", line))
+        if len(items) < 2 or len(line) > 160:
             continue
         found = []
         for item in items:
             word = item.group().strip()
             for kind, rx in rules.ITEM_WORDS.items():
                 if word and rx.fullmatch(word):
-                    offset = line.start() + item.start() + item.group().index(word)
+                    offset = start + item.start() + item.group().index(word)
                     found.append(_Span(offset, offset + len(word), kind))
         if any(s.kind not in rules.NEEDS_COMPANY for s in found):
             spans += found
@@ -138,12 +138,19 @@ def _offset_of_line(text: str, n: int) -> int:
     return offset
 
 
-def _pronouns(text: str) -> list[_Span]:
+def _pronouns(text: str, tokens: set[str], is_caseless: bool) -> list[_Span]:
+    # A pronoun is a whole word, so in a caseless text (`gates.CASE_ODD`) it is one of the lower-cased text's tokens.
+    if is_caseless and tokens.isdisjoint(rules.NEUTRAL):
+        return []
     return [_Span(m.start(), m.end(), "pronouns", _neutral(m.group())) for m in rules.PRONOUNS.finditer(text)]
 
 
 def _neutral(word: str) -> str:
-    neutral = rules.NEUTRAL[word.lower()]
+    # IGNORECASE also matches "ſ" to "s" and "ı", "İ" to "i" ("ſhe"), which lower() keeps: ask the regex engine then.
+    pronoun = word.lower()
+    if pronoun not in rules.NEUTRAL:
+        pronoun = next(p for p in rules.NEUTRAL if re.fullmatch(p, word, re.IGNORECASE))
+    neutral = rules.NEUTRAL[pronoun]
     return neutral.capitalize() if word[0].isupper() else neutral
 
 
@@ -176,11 +183,14 @@ def blind(text: str) -> Blinded:
     >>> blind("Maria Gonzalez\\nNationality: Mexican\\nJava developer").text
     'Java developer'
     """
+    lower = text.lower()
+    tokens, is_caseless = rules.trigger_tokens(lower), gates.caseless(text)
     labelled, name_parts = _labelled(text)
-    spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text)
-    tokens = rules.trigger_tokens(text)
-    spans += [_Span(m.start(), m.end(), kind) for kind, rx, words in rules.COMPILED_PHRASES
-              if words is None or not words.isdisjoint(tokens) for m in rx.finditer(text)]
+    spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text, tokens, is_caseless)
+    spans += [_Span(m.start(), m.end(), kind)
+              for (kind, rx, words), literals in zip(rules.COMPILED_PHRASES, rules.PHRASE_LITERALS, strict=True)
+              if (words is None or not words.isdisjoint(tokens)) and gates.may_match(literals, text, lower, is_caseless)
+              for m in rx.finditer(text)]
     spans += _contact_links(text)
     kept = _resolve(spans)
     if not kept:

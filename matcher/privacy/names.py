@@ -26,9 +26,15 @@ _SECTION_WORDS = {"curriculum", "vitae", "resume", "résumé", "cv", "profile", 
                   "senior", "junior", "lead", "principal", "staff", "intern", "head", "chief", "freelance",
                   "remote", "english", "hebrew", "russian", "french", "german", "spanish", "tel", "cell", "phone",
                   "mobile", "email", "address", "city", "street", "linkedin", "github", "israel", "area"}
-INTRODUCED = re.compile(r"\b(?:my name is|my name's|i am|i'm|i’m|this is|name is|called)\s+"
+_INTRODUCERS = ("my name is", "my name's", "i am", "i'm", "i’m", "this is", "name is", "called")
+INTRODUCED = re.compile(rf"\b(?:{'|'.join(_INTRODUCERS)})\s+"
                         r"((?:[A-Z][\w'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.|(?:van|von|de|da|di|del|bin|al|el)"
                         r"(?=\s+[A-Z]))){0,3})")
+
+
+def introduced(text: str) -> Iterable[re.Match[str]]:
+    """`INTRODUCED`'s matches; none without one of its (case-sensitive) opening phrases, found far faster."""
+    return INTRODUCED.finditer(text) if any(phrase in text for phrase in _INTRODUCERS) else ()
 
 
 @cache
