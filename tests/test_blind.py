@@ -325,6 +325,18 @@ def test_phonenumbers_finds_no_number_where_the_gate_says_none() -> None:
     assert found > 500
 
 
+def test_every_link_passes_the_link_gate() -> None:
+    """`_contact_links` skips `rules.LINK` on a text where `gates.may_hold_link` is false."""
+    from matcher.privacy import gates, rules
+
+    links = 0
+    for text in (*_texts(), "WwW.Example", "HTTPſ://x", "see a.io/b", "x.org"):
+        for m in rules.LINK.finditer(text):
+            links += 1
+            assert gates.may_hold_link(m.group()), m.group()
+    assert links > 100
+
+
 def test_introduced_names_and_pronouns_gates() -> None:
     """An introduced name starts with one of `names._INTRODUCERS` as written; a pronoun in a caseless text is one of
     its lower-cased tokens."""

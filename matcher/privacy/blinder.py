@@ -125,6 +125,8 @@ def _contact_links(text: str) -> list[_Span]:
     """Any link in the contact block at the top (a personal site); further down, links are employers' and
     projects' sites (evidence of fit) unless they are profiles (`rules.PHRASES`) or labelled ("Website: ...")."""
     top = text[:_offset_of_line(text, rules.CONTACT_LINES)]
+    if not gates.may_hold_link(top):
+        return []
     return [_Span(m.start(), m.end(), "url") for m in rules.LINK.finditer(top)]
 
 

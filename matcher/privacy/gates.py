@@ -66,6 +66,13 @@ def item_lines(text: str) -> list[tuple[int, str]]:
     return [(start, _line_at(text, start)) for start in sorted(starts)]
 
 
+def may_hold_link(text: str) -> bool:
+    """False only when `rules.LINK` has no match in `text`: each holds "://", "www." in any case (no other letter
+    matches "w" case-insensitively) or, as written, a dot and one of `rules.LINK_ENDINGS`."""
+    return ("://" in text or any(f".{ending}" in text for ending in rules.LINK_ENDINGS)
+            or "www." in text.lower())
+
+
 @cache
 def _plus_then_digit() -> re.Pattern[str]:
     from phonenumbers import phonenumberutil as util

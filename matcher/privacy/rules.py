@@ -223,7 +223,8 @@ PHRASES: tuple[tuple[str, str, frozenset[str] | None, Literals | None], ...] = (
                    "|mental health condition|multiple sclerosis|cerebral palsy"))),
 )
 # A link, or a bare lower-case domain ("mgonzalez.dev"; "ASP.NET" and "Socket.IO" are skills, not links).
-LINK = re.compile(r"(?i:https?://|www\.)[^\s,;)>\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|dev|io|me|net|org)"
+LINK_ENDINGS = ("com", "dev", "io", "me", "net", "org")
+LINK = re.compile(rf"(?i:https?://|www\.)[^\s,;)>\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{'|'.join(LINK_ENDINGS)})"
                   r"(?:/[^\s,;)>\]]*)?(?![\w@])")
 CONTACT_LINES = 8  # the contact block: links in a CV's first lines are the candidate's own
 COMPILED_PHRASES = tuple((kind, re.compile(p, re.IGNORECASE), words) for kind, p, words, _ in PHRASES)
