@@ -44,7 +44,10 @@ _LIST_GAP = re.compile(
 # A list gap must hold a real separator: "Identity Access Management" is a name, "Jira & Confluence" a list.
 _SEPARATOR = re.compile(r"[,;/|&+()\[\]\n\u00b7\u2022]|\\?\d[.)]|\b(?:and|or|plus|etc|vs|versus|nor)\b", re.IGNORECASE)
 _LINE_LEAD = r"[\s>#*_\u00b7\u2022+-]*(?:\d{1,2}\\?[.)]\s*)?[*_\s]*"
-_FORCED_CAPITAL = re.compile(r"(?:^" + _LINE_LEAD + r"|[.!?:]\s*[*_\"'(\[]*)$")
+_LEAD = re.compile(_LINE_LEAD)
+_BULLET_REST = re.compile(r"[*_\s.,;:]*")
+_MARKS = frozenset(".!?:")  # a capital after one of these (and spaces, then any of _MARK_TAIL) is forced
+_MARK_TAIL = "*_\"'(["
 _OPENERS = " \t\n*_(\"'`:["  # may stand between a cue word and the name: "in **Go**", "Skills: R"
 _NEXT_WORD = re.compile(r"[\s*_)\"'`\]]*([A-Za-z]+)")
 _VERSION = re.compile(r"[ ]?v?\d{1,2}(?:\.\d+)*(?![\d,])")
@@ -92,7 +95,14 @@ def _has_cue(text: str, hit: _Hit) -> bool:
     if _VERSION.match(after) and not _YEAR.match(after):
         return True
     rest = text[hit.end:hit.end + _WINDOW].split("\n", 1)[0]
-    return re.fullmatch(_LINE_LEAD, prefix) is not None and re.fullmatch(r"[*_\s.,;:]*", rest) is not None
+    return _LEAD.fullmatch(prefix) is not None and _BULLET_REST.fullmatch(rest) is not None
+
+
+def _forced_capital(prefix: str) -> bool:
+    """A capital is forced at the end of `prefix` (a line's start, no newline): it only holds a bullet, or it ends
+    with a sentence mark, spaces and then only quotes, brackets or emphasis ("Done. **")."""
+    # r"(?:^LEAD|[.!?:]\s*[*_\"'(\[]*)$" in two parts; stripping finds the second without a scan of the line.
+    return _LEAD.fullmatch(prefix) is not None or prefix.rstrip(_MARK_TAIL).rstrip()[-1:] in _MARKS
 
 
 def _deliberate_capital(text: str, hit: _Hit) -> bool:
@@ -100,9 +110,11 @@ def _deliberate_capital(text: str, hit: _Hit) -> bool:
     if len(hit.key) < 3:
         return False
     prefix = _line_prefix(text, hit.start)
-    if _FORCED_CAPITAL.search(prefix):
+    if _forced_capital(prefix):
         return False
-    return not (_TITLE_BEFORE.search(prefix) or _TITLE_AFTER.match(text, hit.end))
+    # A capitalised word just before: it holds no space, so the search starts after the last one.
+    before = _TITLE_BEFORE.search(prefix, prefix.rfind(" ", 0, len(prefix) - 1) + 1)
+    return not (before or _TITLE_AFTER.match(text, hit.end))
 
 
 def _candidates(text: str, vocab: Vocabulary) -> list[_Hit]:

@@ -83,8 +83,9 @@ def keyword_families(title: str) -> frozenset[str]:
     """Families named by the title's words alone ("Head of Growth Marketing" -> marketing, management)."""
     low = title.lower()
     maybe = _GATE.candidates(low)
-    found = {family for family, rx in _COMPILED if family in maybe and rx.search(low)}
-    found.update(family for family, rx, needs in _CASED if may_contain(title, needs) and rx.search(title))
+    found = {family for family, rx in _COMPILED if family in maybe and rx.search(low)} if maybe else set()
+    if title != low:  # the cased acronyms need capitals
+        found.update(family for family, rx, needs in _CASED if may_contain(title, needs) and rx.search(title))
     unmanaged = _IC_MANAGER.sub(" ", low) if may_contain(low, _IC_NEEDS) else low
     if unmanaged != low:  # the cut may join words into a new literal
         maybe = _GATE.candidates(unmanaged)
