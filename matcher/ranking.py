@@ -62,12 +62,12 @@ def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], lexical: Le
     `refs` (a query's candidates always include its lexical leaders)."""
     fetched = view.fetch(refs)
     weight = view.vocab.weight
-    bm25 = lexical.values(view, refs)
+    bm25 = lexical.values(view, refs, fetched.groups)
     evidence = Evidence(
         bm25=bm25,
         lexical_top=float(bm25.max(initial=0.0)) if lexical_top is None else lexical_top,
-        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}),
-        families=view.sums(refs, "family", prepared.families),
+        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}, fetched.groups),
+        families=view.sums(refs, "family", prepared.families, fetched.groups),
     )
     return fetched, score(prepared, fetched, evidence, config.weights, config.ranking)
 

@@ -7,6 +7,7 @@ within one view: a merge renumbers everything, so nothing outside a view keeps t
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from matcher.skills import Vocabulary
 from matcher.skills.catalog import CATALOG
 
 Ref = tuple[int, int]
+Groups = dict[int, tuple[np.ndarray, np.ndarray]]  # segment -> (positions in a list of refs, local docs)
 
 
 class Rows:
@@ -74,6 +76,7 @@ class Fetched:
     title_rows: Rows  # (n, dim)
     tag_total: np.ndarray  # (n,) summed informativeness of each posting's tags
     families: np.ndarray  # (n,) number of role families each posting's title names
+    groups: Groups | None = None  # `refs` by segment, for further reads of the same postings
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -312,6 +315,10 @@ class View:
     def _df_cache(self) -> dict[str, int]:
         return {}  # a view never changes, so its frequencies never go stale; at most one entry per term
 
+    @cached_property
+    def _idf_cache(self) -> dict[str, float]:
+        return {}  # as `_df_cache`; -1.0 for a term in no live posting
+
     def dfs(self, terms: Iterable[str]) -> dict[str, int]:
         """`df` of each term (remembered by the view: the common words of CVs recur in every query)."""
         cache = self._df_cache
@@ -320,26 +327,33 @@ class View:
                 cache[t] = self.df(t)
         return {t: cache[t] for t in terms}
 
-    def _idf(self, terms: Iterable[str]) -> dict[str, float]:
-        return {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))) for t, df in self.dfs(terms).items()
-                if df > 0}
+    def idfs(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of each term found in a live posting (remembered)."""
+        cache, out = self._idf_cache, {}
+        for t in terms:
+            idf = cache.get(t)
+            if idf is None:
+                df = self.dfs((t,))[t]
+                idf = cache[t] = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)) if df > 0 else -1.0
+            if idf > 0:
+                out[t] = idf
+        return out
 
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
-        idf = self._idf(terms)
+        idf = self.idfs(terms)
         out = []
         for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
             csc = seg.tf_csc
-            indptr = csc.indptr
             # Each term's postings are one contiguous slice of the column-major arrays, read in query-term order
             # whatever the segment's layout.
-            spans = [(int(indptr[i]), int(indptr[i + 1]), idf[t] * c) for t, c in terms.items()
-                     if t in idf and (i := seg.terms.get(t)) is not None]
-            if not spans or not mask.any():
+            columns = [(i, idf[t] * c) for t, c in terms.items() if t in idf and (i := seg.terms.get(t)) is not None]
+            if not columns or not mask.any():
                 out.append(np.zeros(len(seg), dtype=np.float64))
                 continue
-            starts, stops, weights = zip(*spans, strict=True)
-            scores = bm25_by_columns(np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64),
+            ids, weights = zip(*columns, strict=True)
+            at = np.asarray(ids, dtype=np.int64)
+            scores = bm25_by_columns(csc.indptr[at].astype(np.int64), csc.indptr[at + 1].astype(np.int64),
                                      np.asarray(weights, dtype=np.float64), csc.indices, csc.data, norm, len(seg))
             scores[~mask] = 0.0
             out.append(scores)
@@ -347,7 +361,7 @@ class View:
 
     def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
         """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only."""
-        idf = self._idf(terms)
+        idf = self.idfs(terms)
         present = [t for t in terms if t in idf]  # query-term order, the order `bm25` sums in
         out = np.zeros(len(refs), dtype=np.float64)
         for s, (positions, docs) in self._groups(refs).items():
@@ -383,7 +397,7 @@ class View:
         return [ref for _, _, ref in sorted(cands)[:n]]
 
     # -- fetching ---------------------------------------------------------------------------------------------
-    def _groups(self, refs: Sequence[Ref]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def _groups(self, refs: Sequence[Ref]) -> Groups:
         """segment -> (positions in `refs`, local docs), for vectorised reads per segment."""
         if not refs:
             return {}
@@ -411,10 +425,12 @@ class View:
         weight = self.vocab.weight
         return [np.asarray([weight(t) for t in seg.tag_lists.names], dtype=np.float64) for seg in self.segments]
 
-    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
-        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`)."""
+    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None,
+             groups: Groups | None = None) -> np.ndarray:
+        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`); `groups`:
+        `refs` by segment when the caller has them (`Fetched.groups`)."""
         out = np.zeros(len(refs), dtype=np.float64)
-        for s, (positions, docs) in self._groups(refs).items():
+        for s, (positions, docs) in (self._groups(refs) if groups is None else groups).items():
             seg = self.segments[s]
             lists = seg.tag_lists if part == "tag" else seg.family_lists
             out[positions] = lists.sums(docs, self._weights(s, part, weights))
@@ -444,8 +460,8 @@ class View:
             heads.append((seg.heads, docs, None if whole else positions))
             titles.append((seg.titles, docs, None if whole else positions))
         return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets, Rows(passages, len(kinds), dim),
-                       kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim), self.sums(refs, "tag"),
-                       families)
+                       kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim),
+                       self.sums(refs, "tag", groups=groups), families, groups)
 
     def posting_id(self, ref: Ref) -> str:
         return self.segments[ref[0]].ids[ref[1]]
