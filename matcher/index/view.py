@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -28,13 +28,25 @@ Ref = tuple[int, int]
 Groups = dict[int, tuple[np.ndarray, np.ndarray]]  # segment -> (positions in a list of refs, local docs)
 
 
+@dataclass
+class Products:
+    """Cosines a query already has against whole segments: exact search computes every passage's, and scoring
+    reads its candidates' from here instead of computing them again (`View.dense_hits` fills it)."""
+
+    queries: np.ndarray  # the query vectors they were computed for
+    by_segment: dict[int, np.ndarray] = field(default_factory=dict)  # segment -> (len(queries), its passages)
+
+
 class Rows:
     """Chosen rows of one or more matrices, read where they lie (a segment's memory-mapped vectors): row `dst[i]`
-    of the whole is row `src[i]` of its block's matrix. Their cosines with a few query vectors need no copy."""
+    of the whole is row `src[i]` of its block's matrix. Their cosines with a few query vectors need no copy, and
+    none at all where `known` has them already."""
 
-    def __init__(self, blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: int, dim: int) -> None:
+    def __init__(self, blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: int, dim: int,
+                 known: tuple[np.ndarray, Sequence[np.ndarray | None]] | None = None) -> None:
         self.blocks = list(blocks)  # (matrix, src rows, dst rows; None: all rows, in order)
         self.n, self.dim = n, dim
+        self.known = known  # (query vectors, per block: their products with the block's whole matrix, or None)
 
     @classmethod
     def of(cls, matrix: np.ndarray) -> Rows:
@@ -46,11 +58,18 @@ class Rows:
 
     def dots(self, queries: np.ndarray) -> np.ndarray:
         """(rows, len(queries)) float32: each row against each query vector (cosines for unit vectors)."""
+        known = self.known[1] if self.known is not None and self.known[0] is queries else [None] * len(self.blocks)
+
+        def block(i: int) -> np.ndarray:
+            matrix, src, _ = self.blocks[i]
+            product = known[i]
+            return row_dots(queries, matrix, src) if product is None else np.take(product, src, axis=1).T
+
         if len(self.blocks) == 1 and self.blocks[0][2] is None:
-            return row_dots(queries, self.blocks[0][0], self.blocks[0][1])
+            return block(0)
         out = np.zeros((self.n, len(queries)), dtype=np.float32)
-        for matrix, src, dst in self.blocks:
-            out[dst] = row_dots(queries, matrix, src)
+        for i, (_, _, dst) in enumerate(self.blocks):
+            out[dst] = block(i)
         return out
 
     def array(self) -> np.ndarray:
@@ -261,11 +280,13 @@ class View:
         return int(sum(int(m.sum()) for m in masks))
 
     # -- retrieval --------------------------------------------------------------------------------------------
-    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
+    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int,
+                   keep: Products | None = None) -> set[Ref]:
         """Postings owning one of the `n` passages closest to any query vector (exact, or IVF in big segments).
 
         Similarities are rounded to 1e-6 and ties broken by posting id and passage, so the same postings come back
-        whichever segments hold them (identical boilerplate passages tie exactly).
+        whichever segments hold them (identical boilerplate passages tie exactly). `keep`: where to leave the
+        products an exact search computes over a whole segment, for scoring to read.
         """
         if not len(queries) or not self.n_docs:
             return set()
@@ -276,7 +297,10 @@ class View:
                 continue
             # Rows of allowed postings; None when all are (spelling that out costs ~2 ms per query at 100,000).
             rows_ok = None if mask.all() else np.repeat(mask, np.diff(seg.passage_offsets))
-            for q, (scores, rows) in enumerate(_search(seg, queries, n, rows_ok, nprobe)):
+            found, product = _search(seg, queries, n, rows_ok, nprobe)
+            if keep is not None and product is not None and keep.queries is queries:
+                keep.by_segment[s] = product
+            for q, (scores, rows) in enumerate(found):
                 per_row[q].append((scores, s, np.searchsorted(seg.passage_offsets, rows, side="right") - 1, rows))
         out: set[Ref] = set()
         for parts in per_row:
@@ -436,9 +460,10 @@ class View:
             out[positions] = lists.sums(docs, self._weights(s, part, weights))
         return out
 
-    def fetch(self, refs: Sequence[Ref]) -> Fetched:
+    def fetch(self, refs: Sequence[Ref], products: Products | None = None) -> Fetched:
         """Where the vectors of `refs` lie, their passage kinds and tag weights, in that order (only these postings
-        are read; the vectors stay in place until scoring reads them)."""
+        are read; the vectors stay in place until scoring reads them). `products`: cosines the query's search
+        already computed, which scoring then reads instead."""
         dim = self.manifest.dimension
         groups = self._groups(refs)
         counts = np.zeros(len(refs), dtype=np.int64)
@@ -459,7 +484,10 @@ class View:
             passages.append((seg.passages, src, dst))
             heads.append((seg.heads, docs, None if whole else positions))
             titles.append((seg.titles, docs, None if whole else positions))
-        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets, Rows(passages, len(kinds), dim),
+        known = None if products is None else \
+            (products.queries, [products.by_segment.get(s) for s in groups])  # in `passages`' block order
+        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets,
+                       Rows(passages, len(kinds), dim, known),
                        kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim),
                        self.sums(refs, "tag", groups=groups), families, groups)
 
@@ -495,9 +523,10 @@ def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
 
 
 def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | None,
-            nprobe: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            nprobe: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
     """Per query: the segment's best passages (rounded scores, rows): the top n and every passage tied with the
-    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored.
+    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored; and,
+    from an exact search, every passage's cosine (len(queries), passages).
     `rows_ok`: the passages allowed, None when all are (the caller leaves it out then)."""
     n_rows = len(seg.passages)
     total = n_rows if rows_ok is None else int(rows_ok.sum())
@@ -517,8 +546,9 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
             scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
         finally:
             faiss.omp_set_num_threads(threads)
-        return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)]
-    sims = np.round(cosines(queries, seg.passages), 6)  # rows and queries are unit vectors
+        return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)], None
+    product = cosines(queries, seg.passages)  # rows and queries are unit vectors
+    sims = np.round(product, 6)
     if rows_ok is not None:
         sims[:, ~rows_ok] = -np.inf
     out = []
@@ -529,4 +559,4 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
         else:
             rows = np.flatnonzero(np.isfinite(row))
         out.append((row[rows], rows))
-    return out
+    return out, product
