@@ -11,7 +11,7 @@ import numpy as np
 
 from matcher.config import MatcherConfig
 from matcher.index.docs import tokenize
-from matcher.index.view import Ref, View
+from matcher.index.view import Groups, Ref, View
 from matcher.query import PreparedQuery
 
 
@@ -20,13 +20,15 @@ def query_terms(prepared: PreparedQuery, config: MatcherConfig) -> Counter[str]:
     return Counter(tokenize([prepared.lexical], config.shape.stopwords)[0])
 
 
-def retrieval_terms(terms: Counter[str], dfs: Mapping[str, int], n_docs: int, share: float) -> Counter[str]:
-    """The rarest of `terms` that carry at least `share` of the query's BM25 weight (idf x count).
+def retrieval_terms(terms: Counter[str], idfs: Mapping[str, float], dfs: Mapping[str, int],
+                    share: float) -> Counter[str]:
+    """The rarest of `terms` that carry at least `share` of the query's BM25 weight (idf x count; `idfs` holds the
+    terms found in a posting, `dfs` their document frequencies).
 
     A CV has a few hundred terms and its commonest ones fill most of the postings lists a search would read, yet
     they carry little of its weight (a low idf); left out of retrieval they still score every candidate.
     """
-    weight = {t: float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5))) * terms[t] for t, df in dfs.items() if df > 0}
+    weight = {t: idf * terms[t] for t, idf in idfs.items()}
     budget = (1.0 - share) * sum(weight.values())
     kept, dropped = Counter({t: terms[t] for t in weight}), 0.0
     for t in sorted(weight, key=lambda t: (-dfs[t], t)):  # the commonest first
@@ -50,9 +52,10 @@ class Lexical:
     def of(cls, view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], config: MatcherConfig) -> Lexical:
         r = config.ranking
         terms = query_terms(prepared, config)
-        dfs = view.dfs(terms)
-        chosen = retrieval_terms(terms, dfs, view.n_docs, r.lexical_share)
-        skipped = sum(df for t, df in dfs.items() if df > 0 and t not in chosen)
+        idfs = view.idfs(terms)
+        dfs = view.dfs(idfs)
+        chosen = retrieval_terms(terms, idfs, dfs, r.lexical_share)
+        skipped = sum(df for t, df in dfs.items() if t not in chosen)
         # Leaving terms out pays only when it skips more postings-list entries than rescoring reads (the pool's and
         # the other candidates' own rows; see `Ranking.lexical_skip_factor`).
         if skipped <= r.lexical_skip_factor * r.lexical_rerank * view.avgdl:
@@ -63,10 +66,16 @@ class Lexical:
         best = sorted(range(len(pool)), key=lambda i: (-exact[i], view.posting_id(pool[i])))[:r.candidate_lexical]
         return cls(terms, [pool[i] for i in best], None, dict(zip(pool, exact.tolist(), strict=True)))
 
-    def values(self, view: View, refs: Sequence[Ref]) -> np.ndarray:
-        """The exact BM25 of each ref (allowed ones: refs a query retrieved, or any live posting under no filter)."""
+    def values(self, view: View, refs: Sequence[Ref], groups: Groups | None = None) -> np.ndarray:
+        """The exact BM25 of each ref (allowed ones: refs a query retrieved, or any live posting under no filter);
+        `groups`: `refs` by segment, when the caller has them."""
         if self.whole is not None:
-            return np.asarray([self.whole[s][d] for s, d in refs], dtype=np.float64)
+            if groups is None:
+                return np.asarray([self.whole[s][d] for s, d in refs], dtype=np.float64)
+            out = np.zeros(len(refs), dtype=np.float64)
+            for s, (positions, docs) in groups.items():
+                out[positions] = self.whole[s][docs]
+            return out
         missing = [ref for ref in refs if ref not in self.known]
         found = dict(zip(missing, view.bm25_of(self.terms, missing).tolist(), strict=True)) if missing else {}
         return np.asarray([self.known[ref] if ref in self.known else found[ref] for ref in refs], dtype=np.float64)

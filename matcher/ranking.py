@@ -17,7 +17,7 @@ from matcher.calibration import Calibration
 from matcher.config import MatcherConfig
 from matcher.explain import informative, tag_explanation
 from matcher.filters import Filters
-from matcher.index.view import Fetched, Ref, View
+from matcher.index.view import Fetched, Products, Ref, View
 from matcher.lexical import Lexical
 from matcher.query import PreparedQuery
 from matcher.results import MatchResult, SimilarResult
@@ -40,15 +40,16 @@ def _informative_weights(prepared: PreparedQuery, view: View, minimum: float) ->
 
 
 def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], lexical: Lexical,
-             config: MatcherConfig) -> list[Ref]:
+             config: MatcherConfig, keep: Products | None = None) -> list[Ref]:
     """Candidate postings for a query, in storage order (segment, then document: the order `fetch` reads fastest).
     The order never decides a result: scores are per posting and ties go by posting id.
 
     Candidates are the passages' owners nearest the query vectors, the BM25 leaders (`Lexical`) and the postings
-    carrying the candidate's most informative tags.
+    carrying the candidate's most informative tags. `keep`: where the dense search leaves the cosines it computed
+    over whole segments, for `score_refs` to read.
     """
     r = config.ranking
-    refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe)
+    refs = view.dense_hits(prepared.vectors, r.candidate_passages, masks, config.segments.ann_nprobe, keep)
     refs.update(lexical.leaders)
     tag_weights = _informative_weights(prepared, view, r.min_informative)
     if tag_weights:
@@ -57,17 +58,17 @@ def retrieve(view: View, prepared: PreparedQuery, masks: Sequence[np.ndarray], l
 
 
 def score_refs(view: View, prepared: PreparedQuery, refs: list[Ref], lexical: Lexical, config: MatcherConfig,
-               lexical_top: float | None = None) -> tuple[Fetched, Scored]:
+               lexical_top: float | None = None, products: Products | None = None) -> tuple[Fetched, Scored]:
     """Fetch `refs` and compute every component. BM25 is divided by `lexical_top`, by default the best among
-    `refs` (a query's candidates always include its lexical leaders)."""
-    fetched = view.fetch(refs)
+    `refs` (a query's candidates always include its lexical leaders); `products`: cosines retrieval computed."""
+    fetched = view.fetch(refs, products)
     weight = view.vocab.weight
-    bm25 = lexical.values(view, refs)
+    bm25 = lexical.values(view, refs, fetched.groups)
     evidence = Evidence(
         bm25=bm25,
         lexical_top=float(bm25.max(initial=0.0)) if lexical_top is None else lexical_top,
-        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}),
-        families=view.sums(refs, "family", prepared.families),
+        tags=view.sums(refs, "tag", {t: weight(t) * m.similarity for t, m in prepared.tags.items()}, fetched.groups),
+        families=view.sums(refs, "family", prepared.families, fetched.groups),
     )
     return fetched, score(prepared, fetched, evidence, config.weights, config.ranking)
 
@@ -77,8 +78,9 @@ def match(view: View, prepared: PreparedQuery, k: int, filters: Filters, config:
     """The top `k` postings for a prepared query under `filters`."""
     masks = view.allowed(filters)
     lexical = Lexical.of(view, prepared, masks, config)
-    refs = retrieve(view, prepared, masks, lexical, config)
-    fetched, scored = score_refs(view, prepared, refs, lexical, config)
+    products = Products(prepared.vectors)
+    refs = retrieve(view, prepared, masks, lexical, config, products)
+    fetched, scored = score_refs(view, prepared, refs, lexical, config, products=products)
     total = np.round(scored.total(), 6)  # the precision scores are shown with; ties go by posting id
     order = best_first(total, fetched.posting_ids, k)
     results = [build_result(view, prepared, fetched, scored, i, config, calibration) for i in order]

@@ -83,3 +83,15 @@ def test_rows_from_several_matrices_land_where_asked() -> None:
     assert np.array_equal(rows.array(), whole)
     assert np.allclose(rows.dots(queries), whole @ queries.T, atol=1e-5)
     assert np.array_equal(Rows.of(whole).array(), whole)
+
+
+def test_rows_read_products_a_search_already_computed_only_for_the_same_query() -> None:
+    from matcher.index.view import Rows
+
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((30, 16)).astype(np.float32)
+    queries = rng.standard_normal((2, 16)).astype(np.float32)
+    product = np.full((2, 30), 7.0, dtype=np.float32)  # stands out from any real cosine
+    rows = Rows([(a, np.asarray([3, 5]), None)], 2, 16, known=(queries, [product]))
+    assert np.array_equal(rows.dots(queries), np.full((2, 2), 7.0))  # read, not recomputed
+    assert np.allclose(rows.dots(queries.copy()), a[[3, 5]] @ queries.T, atol=1e-5)  # other vectors: computed

@@ -3,6 +3,7 @@ accident, and holds the write lock only to commit (so a live write is not stuck 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -105,3 +106,14 @@ def test_a_write_during_a_long_build_waits_only_for_a_commit(tmp_path: Path) -> 
     assert max(waits) < 1.0, waits
     final = Matcher.load(folder, embedder=FakeEmbedder())
     assert {f"live-{i}" for i in range(len(waits))} <= set(final.view.where) and "first" in final.view.where
+
+
+def test_any_text_a_posting_was_accepted_with_reads_back_unchanged(tmp_path: Path) -> None:
+    # Stored postings are read back with orjson (what it would refuse, the standard library reads instead).
+    from matcher.index.segment import _loads
+
+    m = Matcher.open(tmp_path / "index", embedder=FakeEmbedder())
+    odd = posting("odd", "Go Developer", body="Go \U0001F600 services, quotes \" and \\ back\tslashes, \x00 NUL, \u2028 é")
+    m.upsert([odd])
+    assert Matcher.load(tmp_path / "index", embedder=FakeEmbedder()).get("odd").body == odd.body
+    assert _loads(json.dumps({"body": "a\ud800b"}).encode()) == {"body": "a\ud800b"}  # orjson refuses this one

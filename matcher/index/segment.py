@@ -26,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import orjson
 import scipy.sparse as sp
 
 from matcher.errors import IndexDamaged
@@ -270,7 +271,7 @@ class Segment:
             raise damaged(self.folder.parent.parent, f"segment {self.name} has no stored postings")
         raw = self._docs[int(self._doc_offsets[doc]):int(self._doc_offsets[doc + 1])]
         try:
-            data = json.loads(raw)
+            data = _loads(raw)
             posting = Posting.from_dict(data["posting"])
         except (ValueError, KeyError, TypeError) as exc:
             raise damaged(self.folder.parent.parent, f"segment {self.name}: stored posting {doc} cannot be read ({exc})") \
@@ -279,6 +280,15 @@ class Segment:
 
     def passage_rows(self, doc: int) -> tuple[int, int]:
         return int(self.passage_offsets[doc]), int(self.passage_offsets[doc + 1])
+
+
+def _loads(raw: bytes) -> dict:  # type: ignore[type-arg]
+    """A stored posting's JSON: orjson (twice as fast: a query reads one per result), or the standard library for
+    what orjson refuses and `json.dumps` may have written (a lone surrogate escape from a posting sent over HTTP)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def _view(blob: np.ndarray, dtype: str, shape: list[int], offset: int) -> np.ndarray:

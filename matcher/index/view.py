@@ -7,9 +7,10 @@ within one view: a merge renumbers everything, so nothing outside a view keeps t
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -24,15 +25,28 @@ from matcher.skills import Vocabulary
 from matcher.skills.catalog import CATALOG
 
 Ref = tuple[int, int]
+Groups = dict[int, tuple[np.ndarray, np.ndarray]]  # segment -> (positions in a list of refs, local docs)
+
+
+@dataclass
+class Products:
+    """Cosines a query already has against whole segments: exact search computes every passage's, and scoring
+    reads its candidates' from here instead of computing them again (`View.dense_hits` fills it)."""
+
+    queries: np.ndarray  # the query vectors they were computed for
+    by_segment: dict[int, np.ndarray] = field(default_factory=dict)  # segment -> (len(queries), its passages)
 
 
 class Rows:
     """Chosen rows of one or more matrices, read where they lie (a segment's memory-mapped vectors): row `dst[i]`
-    of the whole is row `src[i]` of its block's matrix. Their cosines with a few query vectors need no copy."""
+    of the whole is row `src[i]` of its block's matrix. Their cosines with a few query vectors need no copy, and
+    none at all where `known` has them already."""
 
-    def __init__(self, blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: int, dim: int) -> None:
+    def __init__(self, blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: int, dim: int,
+                 known: tuple[np.ndarray, Sequence[np.ndarray | None]] | None = None) -> None:
         self.blocks = list(blocks)  # (matrix, src rows, dst rows; None: all rows, in order)
         self.n, self.dim = n, dim
+        self.known = known  # (query vectors, per block: their products with the block's whole matrix, or None)
 
     @classmethod
     def of(cls, matrix: np.ndarray) -> Rows:
@@ -44,11 +58,18 @@ class Rows:
 
     def dots(self, queries: np.ndarray) -> np.ndarray:
         """(rows, len(queries)) float32: each row against each query vector (cosines for unit vectors)."""
+        known = self.known[1] if self.known is not None and self.known[0] is queries else [None] * len(self.blocks)
+
+        def block(i: int) -> np.ndarray:
+            matrix, src, _ = self.blocks[i]
+            product = known[i]
+            return row_dots(queries, matrix, src) if product is None else np.take(product, src, axis=1).T
+
         if len(self.blocks) == 1 and self.blocks[0][2] is None:
-            return row_dots(queries, self.blocks[0][0], self.blocks[0][1])
+            return block(0)
         out = np.zeros((self.n, len(queries)), dtype=np.float32)
-        for matrix, src, dst in self.blocks:
-            out[dst] = row_dots(queries, matrix, src)
+        for i, (_, _, dst) in enumerate(self.blocks):
+            out[dst] = block(i)
         return out
 
     def array(self) -> np.ndarray:
@@ -74,6 +95,7 @@ class Fetched:
     title_rows: Rows  # (n, dim)
     tag_total: np.ndarray  # (n,) summed informativeness of each posting's tags
     families: np.ndarray  # (n,) number of role families each posting's title names
+    groups: Groups | None = None  # `refs` by segment, for further reads of the same postings
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -258,11 +280,13 @@ class View:
         return int(sum(int(m.sum()) for m in masks))
 
     # -- retrieval --------------------------------------------------------------------------------------------
-    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
+    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int,
+                   keep: Products | None = None) -> set[Ref]:
         """Postings owning one of the `n` passages closest to any query vector (exact, or IVF in big segments).
 
         Similarities are rounded to 1e-6 and ties broken by posting id and passage, so the same postings come back
-        whichever segments hold them (identical boilerplate passages tie exactly).
+        whichever segments hold them (identical boilerplate passages tie exactly). `keep`: where to leave the
+        products an exact search computes over a whole segment, for scoring to read.
         """
         if not len(queries) or not self.n_docs:
             return set()
@@ -273,7 +297,10 @@ class View:
                 continue
             # Rows of allowed postings; None when all are (spelling that out costs ~2 ms per query at 100,000).
             rows_ok = None if mask.all() else np.repeat(mask, np.diff(seg.passage_offsets))
-            for q, (scores, rows) in enumerate(_search(seg, queries, n, rows_ok, nprobe)):
+            found, product = _search(seg, queries, n, rows_ok, nprobe)
+            if keep is not None and product is not None and keep.queries is queries:
+                keep.by_segment[s] = product
+            for q, (scores, rows) in enumerate(found):
                 per_row[q].append((scores, s, np.searchsorted(seg.passage_offsets, rows, side="right") - 1, rows))
         out: set[Ref] = set()
         for parts in per_row:
@@ -312,6 +339,10 @@ class View:
     def _df_cache(self) -> dict[str, int]:
         return {}  # a view never changes, so its frequencies never go stale; at most one entry per term
 
+    @cached_property
+    def _idf_cache(self) -> dict[str, float]:
+        return {}  # as `_df_cache`; -1.0 for a term in no live posting
+
     def dfs(self, terms: Iterable[str]) -> dict[str, int]:
         """`df` of each term (remembered by the view: the common words of CVs recur in every query)."""
         cache = self._df_cache
@@ -320,26 +351,33 @@ class View:
                 cache[t] = self.df(t)
         return {t: cache[t] for t in terms}
 
-    def _idf(self, terms: Iterable[str]) -> dict[str, float]:
-        return {t: float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))) for t, df in self.dfs(terms).items()
-                if df > 0}
+    def idfs(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of each term found in a live posting (remembered)."""
+        cache, out = self._idf_cache, {}
+        for t in terms:
+            idf = cache.get(t)
+            if idf is None:
+                df = self.dfs((t,))[t]
+                idf = cache[t] = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)) if df > 0 else -1.0
+            if idf > 0:
+                out[t] = idf
+        return out
 
     def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
-        idf = self._idf(terms)
+        idf = self.idfs(terms)
         out = []
         for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
             csc = seg.tf_csc
-            indptr = csc.indptr
             # Each term's postings are one contiguous slice of the column-major arrays, read in query-term order
             # whatever the segment's layout.
-            spans = [(int(indptr[i]), int(indptr[i + 1]), idf[t] * c) for t, c in terms.items()
-                     if t in idf and (i := seg.terms.get(t)) is not None]
-            if not spans or not mask.any():
+            columns = [(i, idf[t] * c) for t, c in terms.items() if t in idf and (i := seg.terms.get(t)) is not None]
+            if not columns or not mask.any():
                 out.append(np.zeros(len(seg), dtype=np.float64))
                 continue
-            starts, stops, weights = zip(*spans, strict=True)
-            scores = bm25_by_columns(np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64),
+            ids, weights = zip(*columns, strict=True)
+            at = np.asarray(ids, dtype=np.int64)
+            scores = bm25_by_columns(csc.indptr[at].astype(np.int64), csc.indptr[at + 1].astype(np.int64),
                                      np.asarray(weights, dtype=np.float64), csc.indices, csc.data, norm, len(seg))
             scores[~mask] = 0.0
             out.append(scores)
@@ -347,7 +385,7 @@ class View:
 
     def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
         """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only."""
-        idf = self._idf(terms)
+        idf = self.idfs(terms)
         present = [t for t in terms if t in idf]  # query-term order, the order `bm25` sums in
         out = np.zeros(len(refs), dtype=np.float64)
         for s, (positions, docs) in self._groups(refs).items():
@@ -383,7 +421,7 @@ class View:
         return [ref for _, _, ref in sorted(cands)[:n]]
 
     # -- fetching ---------------------------------------------------------------------------------------------
-    def _groups(self, refs: Sequence[Ref]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def _groups(self, refs: Sequence[Ref]) -> Groups:
         """segment -> (positions in `refs`, local docs), for vectorised reads per segment."""
         if not refs:
             return {}
@@ -411,18 +449,21 @@ class View:
         weight = self.vocab.weight
         return [np.asarray([weight(t) for t in seg.tag_lists.names], dtype=np.float64) for seg in self.segments]
 
-    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
-        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`)."""
+    def sums(self, refs: Sequence[Ref], part: str, weights: Mapping[str, float] | None = None,
+             groups: Groups | None = None) -> np.ndarray:
+        """For each ref, the summed weights of its tags (`part="tag"`) or role families (`"family"`); `groups`:
+        `refs` by segment when the caller has them (`Fetched.groups`)."""
         out = np.zeros(len(refs), dtype=np.float64)
-        for s, (positions, docs) in self._groups(refs).items():
+        for s, (positions, docs) in (self._groups(refs) if groups is None else groups).items():
             seg = self.segments[s]
             lists = seg.tag_lists if part == "tag" else seg.family_lists
             out[positions] = lists.sums(docs, self._weights(s, part, weights))
         return out
 
-    def fetch(self, refs: Sequence[Ref]) -> Fetched:
+    def fetch(self, refs: Sequence[Ref], products: Products | None = None) -> Fetched:
         """Where the vectors of `refs` lie, their passage kinds and tag weights, in that order (only these postings
-        are read; the vectors stay in place until scoring reads them)."""
+        are read; the vectors stay in place until scoring reads them). `products`: cosines the query's search
+        already computed, which scoring then reads instead."""
         dim = self.manifest.dimension
         groups = self._groups(refs)
         counts = np.zeros(len(refs), dtype=np.int64)
@@ -443,9 +484,12 @@ class View:
             passages.append((seg.passages, src, dst))
             heads.append((seg.heads, docs, None if whole else positions))
             titles.append((seg.titles, docs, None if whole else positions))
-        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets, Rows(passages, len(kinds), dim),
-                       kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim), self.sums(refs, "tag"),
-                       families)
+        known = None if products is None else \
+            (products.queries, [products.by_segment.get(s) for s in groups])  # in `passages`' block order
+        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets,
+                       Rows(passages, len(kinds), dim, known),
+                       kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim),
+                       self.sums(refs, "tag", groups=groups), families, groups)
 
     def posting_id(self, ref: Ref) -> str:
         return self.segments[ref[0]].ids[ref[1]]
@@ -479,9 +523,10 @@ def _contains(seg: Segment, field: str, needle: str) -> np.ndarray:
 
 
 def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | None,
-            nprobe: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            nprobe: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
     """Per query: the segment's best passages (rounded scores, rows): the top n and every passage tied with the
-    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored.
+    n-th, so a tie at the cut is settled by the caller (by posting id), not by where a passage is stored; and,
+    from an exact search, every passage's cosine (len(queries), passages).
     `rows_ok`: the passages allowed, None when all are (the caller leaves it out then)."""
     n_rows = len(seg.passages)
     total = n_rows if rows_ok is None else int(rows_ok.sum())
@@ -501,8 +546,9 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
             scores, rows = seg.ivf.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
         finally:
             faiss.omp_set_num_threads(threads)
-        return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)]
-    sims = np.round(cosines(queries, seg.passages), 6)  # rows and queries are unit vectors
+        return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)], None
+    product = cosines(queries, seg.passages)  # rows and queries are unit vectors
+    sims = np.round(product, 6)
     if rows_ok is not None:
         sims[:, ~rows_ok] = -np.inf
     out = []
@@ -513,4 +559,4 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
         else:
             rows = np.flatnonzero(np.isfinite(row))
         out.append((row[rows], rows))
-    return out
+    return out, product

@@ -21,7 +21,7 @@ from matcher.config import IndexShape
 from matcher.filters import Filters
 from matcher.index.manifest import Manifest, SegmentRef
 from matcher.index.segment import StoredDoc
-from matcher.index.view import Fetched, Ref, Rows, View, Where
+from matcher.index.view import Fetched, Products, Ref, Rows, View, Where
 from matcher.milvus import schema
 from matcher.milvus.listing import Chunk, compact
 from matcher.postings import Posting
@@ -134,7 +134,8 @@ class MilvusView(View):
         return f"{first.expr} and doc not in [{', '.join(map(str, off))}]" if off else first.expr
 
     # -- retrieval --------------------------------------------------------------------------------------------
-    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int) -> set[Ref]:
+    def dense_hits(self, queries: np.ndarray, n: int, masks: Sequence[np.ndarray], nprobe: int,
+                   keep: Products | None = None) -> set[Ref]:
         """Postings owning one of the `n` passages nearest any query vector, the filter inside the search.
 
         All query vectors go in one search call. As `View.dense_hits`: similarities rounded to 1e-6, ties at the
@@ -170,8 +171,9 @@ class MilvusView(View):
         return out
 
     # -- fetching ---------------------------------------------------------------------------------------------
-    def fetch(self, refs: Sequence[Ref]) -> Fetched:
-        """Vectors of `refs` (only these postings are read, by primary key; a process caches them by row)."""
+    def fetch(self, refs: Sequence[Ref], products: Products | None = None) -> Fetched:
+        """Vectors of `refs` (only these postings are read, by primary key; a process caches them by row). Milvus
+        searches keep no products (`keep`, `products`: accepted and unused)."""
         dim = self.manifest.dimension
         counts = [int(self.segments[s].n_passages[d]) for s, d in refs]  # type: ignore[attr-defined]
         vectors = self.store.vectors(self.docs_of(refs), counts)
