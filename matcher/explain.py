@@ -12,15 +12,16 @@ MAX_MISSING = 10
 
 def informative(tags: Sequence[str], vocab: Vocabulary, minimum: float) -> list[str]:
     """The tags worth listing as missing or shared, most informative first."""
-    kept = [t for t in tags if vocab.weight(t) >= minimum]
-    return sorted(kept, key=lambda t: (-vocab.weight(t), t))
+    weighed = ((vocab.weight(t), t) for t in tags)
+    return [t for _, t in sorted((-w, t) for w, t in weighed if w >= minimum)]
 
 
 def tag_explanation(tags: Sequence[str], have: dict[str, TagMatch], vocab: Vocabulary,
                     minimum: float) -> tuple[tuple[TagMatch, ...], tuple[str, ...]]:
     """Every posting tag the candidate has (most informative first: a common tag weighs little in the score but
     still shows, so the reader sees why), and the posting's informative tags the candidate lacks."""
-    ordered = sorted(dict.fromkeys(tags), key=lambda t: (-vocab.weight(t), t))
-    matched = tuple(have[t] for t in ordered if t in have)
-    missing = tuple(t for t in ordered if t not in have and vocab.weight(t) >= minimum)[:MAX_MISSING]
+    weight = vocab.weight
+    ordered = sorted((-weight(t), t) for t in dict.fromkeys(tags))  # one weight per tag
+    matched = tuple(have[t] for _, t in ordered if t in have)
+    missing = tuple(t for w, t in ordered if t not in have and -w >= minimum)[:MAX_MISSING]
     return matched, missing

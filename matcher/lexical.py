@@ -54,15 +54,15 @@ class Lexical:
         terms = query_terms(prepared, config)
         idfs = view.idfs(terms)
         dfs = view.dfs(idfs)
-        chosen = retrieval_terms(terms, idfs, dfs, r.lexical_share)
-        skipped = sum(df for t, df in dfs.items() if t not in chosen)
         # Leaving terms out pays only when it skips more postings-list entries than rescoring reads (the pool's and
-        # the other candidates' own rows; see `Ranking.lexical_skip_factor`).
-        if skipped <= r.lexical_skip_factor * r.lexical_rerank * view.avgdl:
-            whole = view.bm25(terms, masks)  # every term (those in no posting add nothing)
+        # the other candidates' own rows; see `Ranking.lexical_skip_factor`): never when all lists hold fewer.
+        limit = r.lexical_skip_factor * r.lexical_rerank * view.avgdl
+        chosen = retrieval_terms(terms, idfs, dfs, r.lexical_share) if sum(dfs.values()) > limit else terms
+        if sum(df for t, df in dfs.items() if t not in chosen) <= limit:
+            whole = view.bm25(terms, masks, idfs)  # every term (those in no posting add nothing)
             return cls(terms, view.top(whole, r.candidate_lexical), whole, {})
-        pool = view.top(view.bm25(chosen, masks), r.lexical_rerank)
-        exact = view.bm25_of(terms, pool)
+        pool = view.top(view.bm25(chosen, masks, idfs), r.lexical_rerank)
+        exact = view.bm25_of(terms, pool, idfs)
         best = sorted(range(len(pool)), key=lambda i: (-exact[i], view.posting_id(pool[i])))[:r.candidate_lexical]
         return cls(terms, [pool[i] for i in best], None, dict(zip(pool, exact.tolist(), strict=True)))
 

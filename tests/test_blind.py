@@ -348,3 +348,16 @@ def test_introduced_names_and_pronouns_gates() -> None:
         if gates.caseless(text):
             tokens = rules.trigger_tokens(text.lower())
             assert all(m.group().lower() in tokens for m in rules.PRONOUNS.finditer(text))
+
+
+def test_the_detector_benchmark_measures_what_blind_removes() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ is not an installed package
+    from bench.fairness.detectors import _ours
+    from matcher.privacy.blinder import spans
+
+    text = "Maria Gonzalez\nNationality: Mexican\nJava developer, +1 415 555 0100"
+    found = _ours()(text)
+    assert found == [(s.start, s.end) for s in spans(text)] and len(found) == 3

@@ -95,3 +95,30 @@ def test_rows_read_products_a_search_already_computed_only_for_the_same_query() 
     rows = Rows([(a, np.asarray([3, 5]), None)], 2, 16, known=(queries, [product]))
     assert np.array_equal(rows.dots(queries), np.full((2, 2), 7.0))  # read, not recomputed
     assert np.allclose(rows.dots(queries.copy()), a[[3, 5]] @ queries.T, atol=1e-5)  # other vectors: computed
+
+
+def test_exact_search_cut_is_the_cut_of_every_score_rounded() -> None:
+    from types import SimpleNamespace
+
+    from matcher.index.view import _search
+
+    rng = np.random.default_rng(4)
+    # Coarse vectors: many passages tie, at the cut too (as identical boilerplate does in a real corpus).
+    passages = rng.integers(-2, 3, size=(600, 8)).astype(np.float32)
+    passages /= np.maximum(np.linalg.norm(passages, axis=1, keepdims=True), 1e-6)
+    queries = rng.integers(-2, 3, size=(4, 8)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    seg = SimpleNamespace(passages=passages, ivf=None)
+    ties = 0
+    for n, rows_ok in ((7, None), (50, None), (40, rng.random(600) < 0.5), (900, None)):
+        found, product = _search(seg, queries, n, rows_ok, 1)  # type: ignore[arg-type]
+        rounded = np.round(product, 6)
+        if rows_ok is not None:
+            rounded[:, ~rows_ok] = -np.inf
+        allowed = len(passages) if rows_ok is None else int(rows_ok.sum())
+        for row, (scores, rows) in zip(rounded, found, strict=True):
+            kth = np.sort(row)[::-1][min(n, allowed) - 1]
+            expected = np.flatnonzero((row >= kth) & np.isfinite(row))
+            assert np.array_equal(rows, expected) and np.array_equal(scores, row[expected])
+            ties += len(rows) > min(n, allowed)  # every passage tied at the cut comes back
+    assert ties

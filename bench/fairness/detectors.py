@@ -26,15 +26,9 @@ Detector = Callable[[str], list[tuple[int, int]]]
 
 
 def _ours() -> Detector:
-    from matcher.privacy.blinder import _contact_links, _items, _labelled, _names, _phones, _pronouns, _resolve, _Span
-    from matcher.privacy.rules import COMPILED_PHRASES
+    from matcher.privacy.blinder import spans
 
-    def spans(text: str) -> list[tuple[int, int]]:
-        labelled, parts = _labelled(text)
-        found = labelled + _phones(text) + _names(text, parts) + _items(text) + _pronouns(text) + _contact_links(text)
-        found += [_Span(m.start(), m.end(), kind) for kind, rx in COMPILED_PHRASES for m in rx.finditer(text)]
-        return [(s.start, s.end) for s in _resolve(found)]
-    return spans
+    return lambda text: [(s.start, s.end) for s in spans(text)]
 
 
 def _spacy() -> Detector:

@@ -363,9 +363,11 @@ class View:
                 out[t] = idf
         return out
 
-    def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked)."""
-        idf = self.idfs(terms)
+    def bm25(self, terms: Counter[str], masks: Sequence[np.ndarray],
+             idf: Mapping[str, float] | None = None) -> list[np.ndarray]:
+        """Per segment, the exact BM25 (Lucene variant) of the query terms for every posting (0 where masked);
+        `idf`: `idfs(terms)` (or more), when the caller has it."""
+        idf = self.idfs(terms) if idf is None else idf
         out = []
         for seg, mask, norm in zip(self.segments, masks, self._length_norms, strict=True):
             csc = seg.tf_csc
@@ -383,9 +385,10 @@ class View:
             out.append(scores)
         return out
 
-    def bm25_of(self, terms: Counter[str], refs: Sequence[Ref]) -> np.ndarray:
-        """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only."""
-        idf = self.idfs(terms)
+    def bm25_of(self, terms: Counter[str], refs: Sequence[Ref], idf: Mapping[str, float] | None = None) -> np.ndarray:
+        """The exact BM25 of each ref, the value `bm25` gives it, read from these postings' own term counts only
+        (`idf` as for `bm25`)."""
+        idf = self.idfs(terms) if idf is None else idf
         present = [t for t in terms if t in idf]  # query-term order, the order `bm25` sums in
         out = np.zeros(len(refs), dtype=np.float64)
         for s, (positions, docs) in self._groups(refs).items():
@@ -548,15 +551,19 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
             faiss.omp_set_num_threads(threads)
         return [(np.round(sc[r >= 0], 6), r[r >= 0].astype(np.int64)) for sc, r in zip(scores, rows, strict=True)], None
     product = cosines(queries, seg.passages)  # rows and queries are unit vectors
-    sims = np.round(product, 6)
-    if rows_ok is not None:
-        sims[:, ~rows_ok] = -np.inf
+    sims = product if rows_ok is None else np.where(rows_ok, product, -np.inf)  # `product` stays whole for scoring
     out = []
-    for row in sims:
-        if k < len(row):
-            kth = np.partition(row, len(row) - k)[len(row) - k]
-            rows = np.flatnonzero(row >= kth)
-        else:
+    if k < n_rows:
+        # The cut on rounded scores is the rounded raw cut (rounding keeps order), so only passages within rounding
+        # of it are rounded: the same passages as rounding all, without rounding all.
+        cuts = np.partition(sims, n_rows - k, axis=1)[:, n_rows - k]
+        for row, cut, rounded_cut in zip(sims, cuts.tolist(), np.round(cuts, 6), strict=True):  # float32 as `row`
+            near = np.flatnonzero(row >= cut - 2e-6)
+            rounded = np.round(row[near], 6)
+            keep = rounded >= rounded_cut
+            out.append((rounded[keep], near[keep]))
+    else:
+        for row in sims:
             rows = np.flatnonzero(np.isfinite(row))
-        out.append((row[rows], rows))
+            out.append((np.round(row[rows], 6), rows))
     return out, product

@@ -179,22 +179,27 @@ def _tidy_line(line: str) -> str:
     return "" if _EMPTY_LINE.match(line) else line
 
 
+def spans(text: str) -> list[_Span]:
+    """What `blind` removes from `text`: disjoint spans, in order, each with its kind."""
+    lower = text.lower()
+    tokens, is_caseless = rules.trigger_tokens(lower), gates.caseless(text)
+    labelled, name_parts = _labelled(text)
+    found = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text, tokens, is_caseless)
+    found += [_Span(m.start(), m.end(), kind)
+              for (kind, rx, words), literals in zip(rules.COMPILED_PHRASES, rules.PHRASE_LITERALS, strict=True)
+              if (words is None or not words.isdisjoint(tokens)) and gates.may_match(literals, text, lower, is_caseless)
+              for m in rx.finditer(text)]
+    found += _contact_links(text)
+    return _resolve(found)
+
+
 def blind(text: str) -> Blinded:
     """Remove names, contact details and protected attributes from a candidate's text; count them by kind.
 
     >>> blind("Maria Gonzalez\\nNationality: Mexican\\nJava developer").text
     'Java developer'
     """
-    lower = text.lower()
-    tokens, is_caseless = rules.trigger_tokens(lower), gates.caseless(text)
-    labelled, name_parts = _labelled(text)
-    spans = labelled + _phones(text) + _names(text, name_parts) + _items(text) + _pronouns(text, tokens, is_caseless)
-    spans += [_Span(m.start(), m.end(), kind)
-              for (kind, rx, words), literals in zip(rules.COMPILED_PHRASES, rules.PHRASE_LITERALS, strict=True)
-              if (words is None or not words.isdisjoint(tokens)) and gates.may_match(literals, text, lower, is_caseless)
-              for m in rx.finditer(text)]
-    spans += _contact_links(text)
-    kept = _resolve(spans)
+    kept = spans(text)
     if not kept:
         return Blinded(text)
     counts = Counter(span.kind for span in kept)
