@@ -97,3 +97,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# Scores are shown rounded to 6 decimals. The same cosine computed by two kernels (a search's whole-segment product,
+# a candidate's own rows, another engine) can differ in its last float32 bits and so round to neighbouring values:
+# one unit in the last shown place (1e-6, plus the float slack of that difference itself).
+SCORE_TOLERANCE = 1e-6 + 1e-9

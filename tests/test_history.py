@@ -20,7 +20,7 @@ from matcher.lexical import Lexical
 from matcher.postings import Posting, load_postings
 from matcher.query import Candidate, prepare
 from tests.conftest import CROCODER, SEEDS
-from tests.helpers import FakeEmbedder
+from tests.helpers import SCORE_TOLERANCE, FakeEmbedder
 
 QUERIES = [
     {"skills": ["python", "django", "postgres"]},
@@ -63,8 +63,8 @@ def assert_same(a: list, b: list) -> None:
     for left, right in zip(a, b, strict=True):
         assert [x[0] for x in left] == [x[0] for x in right]
         for (_, s1, c1), (_, s2, c2) in zip(left, right, strict=True):
-            assert abs(s1 - s2) <= 1e-6
-            assert all(abs(c1[k] - c2[k]) <= 1e-6 for k in c1)
+            assert abs(s1 - s2) <= SCORE_TOLERANCE
+            assert all(abs(c1[k] - c2[k]) <= SCORE_TOLERANCE for k in c1)
 
 
 def random_history(m: Matcher, postings: list[Posting], rng: random.Random) -> None:

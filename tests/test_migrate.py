@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from matcher.cli import app
 from matcher.engine import Matcher
 from tests.conftest import ROOT, SEEDS
-from tests.helpers import FakeEmbedder
+from tests.helpers import SCORE_TOLERANCE, FakeEmbedder
 from tests.milvus_helpers import SKIP_REASON, lite_version
 
 LITE = lite_version()
@@ -57,5 +57,5 @@ def test_migrate_a_folder_into_milvus_lite_and_back(tmp_path: Path) -> None:
     for where in (milvus, tmp_path / "back"):
         got = answers(where)
         assert [[pid for pid, _ in q] for q in got] == [[pid for pid, _ in q] for q in expected]
-        assert all(abs(a[1] - b[1]) <= 1e-6 for qa, qb in zip(got, expected, strict=True)
+        assert all(abs(a[1] - b[1]) <= SCORE_TOLERANCE for qa, qb in zip(got, expected, strict=True)
                    for a, b in zip(qa, qb, strict=True))
