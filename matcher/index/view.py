@@ -489,7 +489,8 @@ class View:
             titles.append((seg.titles, docs, None if whole else positions))
         known = None if products is None else \
             (products.queries, [products.by_segment.get(s) for s in groups])  # in `passages`' block order
-        return Fetched(list(refs), PostingIds(self.segments, list(refs)), offsets,
+        listed = list(refs)
+        return Fetched(listed, PostingIds(self.segments, listed), offsets,
                        Rows(passages, len(kinds), dim, known),
                        kinds, Rows(heads, len(refs), dim), Rows(titles, len(refs), dim),
                        self.sums(refs, "tag", groups=groups), families, groups)
@@ -557,7 +558,8 @@ def _search(seg: Segment, queries: np.ndarray, n: int, rows_ok: np.ndarray | Non
         # The cut on rounded scores is the rounded raw cut (rounding keeps order), so only passages within rounding
         # of it are rounded: the same passages as rounding all, without rounding all.
         cuts = np.partition(sims, n_rows - k, axis=1)[:, n_rows - k]
-        for row, cut, rounded_cut in zip(sims, cuts.tolist(), np.round(cuts, 6), strict=True):  # float32 as `row`
+        # The cut is rounded as the scores are, in float32 (rounding it as a Python float can land one unit apart).
+        for row, cut, rounded_cut in zip(sims, cuts.tolist(), np.round(cuts, 6), strict=True):
             near = np.flatnonzero(row >= cut - 2e-6)
             rounded = np.round(row[near], 6)
             keep = rounded >= rounded_cut
