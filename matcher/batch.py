@@ -11,7 +11,6 @@ from matcher.documents import DocumentError, read_file
 from matcher.engine import Matcher
 from matcher.errors import InvalidInput, MatcherError
 from matcher.filters import Filters
-from matcher.limits import check_candidate_size
 from matcher.query import Candidate
 
 LINE_KEYS = {"id", "text", "file", "skills", "filters", "blind"}
@@ -44,10 +43,6 @@ def parse_line(raw: str | bytes, number: int, include_archived: bool,
     blind = data.get("blind", blind)
     if not isinstance(blind, bool):
         raise InvalidInput(f"line {number}: 'blind' must be true or false")
-    try:
-        check_candidate_size(text, skills)
-    except InvalidInput as exc:
-        raise InvalidInput(f"line {number}: {exc.message}") from None
     raw_filters = dict(data.get("filters") or {}) if isinstance(data.get("filters") or {}, dict) else None
     if raw_filters is None:
         raise InvalidInput(f"line {number}: 'filters' must be an object")

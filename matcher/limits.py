@@ -51,6 +51,27 @@ def check_candidate_size(text: str | None, skills: tuple[str, ...] | list[str]) 
         raise InvalidInput(f"skills: a skill of {len(long)} characters, more than the limit of {MAX_SKILL_CHARS}")
 
 
+def check_candidate_text(text: str | None, skills: tuple[str, ...] | list[str]) -> None:
+    """Refuse a CV text or skill that is not text: a lone surrogate, which JSON (\\ud800) or undecodable bytes on a
+    command line can spell, and no UTF-8 text holds (the model's tokenizer fails on it)."""
+    from matcher.errors import InvalidInput
+
+    for name, value in [("text", text or ""), *(("skills", s) for s in skills)]:
+        at = unpaired_surrogate(value)
+        if at is not None:
+            raise InvalidInput(f"{name}: holds an unpaired surrogate (U+{ord(value[at]):04X}) at character {at}, "
+                               "which is not text: send UTF-8 text")
+
+
+def unpaired_surrogate(text: str) -> int | None:
+    """Where `text` holds a lone surrogate (not encodable as UTF-8), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
 def is_posting_id(value: object) -> bool:
     """True when `value` is a valid posting id (a Markdown file's stem must be one)."""
     return isinstance(value, str) and _POSTING_ID.fullmatch(value) is not None

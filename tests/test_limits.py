@@ -158,3 +158,24 @@ def test_every_limit_is_documented_with_its_value() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for limit in limits.ALL_LIMITS:
         assert f"| `{limit.name}` | {limit.value} |" in readme, f"{limit.name} = {limit.value} is not in the README"
+
+
+@pytest.mark.parametrize("field", ["body", "companyName", "hashtags"])
+def test_a_lone_surrogate_is_refused_by_field_and_the_other_postings_load(tmp_path: Path, field: str) -> None:
+    # JSON can spell a lone surrogate ("\ud800"), which is not text: it must be one rejection, never a traceback
+    # that stops the rest of the file.
+    bad = record("bad", {field: "Go \ud800 services" if field != "hashtags" else ["go", "x\udfff"]})
+    lines = [json.dumps(record("good-1", {})), json.dumps(bad), json.dumps(record("good-2", {}))]
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = load_postings([tmp_path / "p.jsonl"])
+    assert [p.id for p in report.postings] == ["good-1", "good-2"]
+    assert [(r.field, "unpaired surrogate" in r.reason) for r in report.rejected] == [(field, True)]
+
+
+@pytest.mark.parametrize("text, skills", [("Go developer \udcff with AWS", ()), (None, ("go", "k8s\ud800"))])
+def test_a_candidate_that_is_not_text_gets_one_clear_error(text: str | None, skills: tuple[str, ...]) -> None:
+    from matcher.errors import InvalidInput
+    from matcher.query import Candidate
+
+    with pytest.raises(InvalidInput, match="unpaired surrogate .* send UTF-8 text"):
+        Candidate(text, skills)

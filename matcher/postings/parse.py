@@ -49,7 +49,7 @@ def normalise_hashtags(value: object, source: str, limit: int = limits.MAX_HASHT
     for item in items:
         if not isinstance(item, str):
             raise PostingError(source, "hashtags", f"expected strings, got {type(item).__name__}")
-        tag = item.strip().lstrip("#").strip().lower()
+        tag = _unicode(item.strip().lstrip("#").strip().lower(), source, "hashtags")
         if len(tag) > limits.MAX_TAG_CHARS:
             raise PostingError(source, "hashtags", f"a tag of {len(tag)} characters, more than the limit of "
                                                    f"{limits.MAX_TAG_CHARS}")
@@ -69,9 +69,18 @@ def _as_str(value: object, source: str, name: str, limit: int = limits.MAX_FIELD
         value = value.isoformat()
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PostingError(source, name, f"expected a string, got {type(value).__name__}")
-    text = str(value).strip()
+    text = _unicode(str(value).strip(), source, name)
     if len(text) > limit:
         raise PostingError(source, name, f"{len(text)} characters, more than the limit of {limit}")
+    return text
+
+
+def _unicode(text: str, source: str, name: str) -> str:
+    """`text`, if it is valid Unicode: JSON can spell a lone surrogate (\\ud800), which no UTF-8 text holds."""
+    at = limits.unpaired_surrogate(text)
+    if at is not None:
+        raise PostingError(source, name, f"holds an unpaired surrogate (U+{ord(text[at]):04X}) at character {at}, "
+                                         "which is not text: fix the encoding of the source")
     return text
 
 
@@ -151,6 +160,7 @@ def build_posting(posting_id: str, meta: Mapping[str, Any], body: object, source
         raise PostingError(source, "body", "missing or empty; every posting needs a Markdown body")
     if len(body) > MAX_BODY_CHARS:
         raise PostingError(source, "body", f"{len(body)} characters, more than the limit of {MAX_BODY_CHARS}")
+    _unicode(body, source, "body")
     strings = {attr: _as_str(_pick(meta, key, attr), source, key) for key, attr in _STRING_FIELDS.items()}
     posting = Posting(
         id=posting_id,
