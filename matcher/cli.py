@@ -216,7 +216,7 @@ def match(
     skill_list = _split(skills)
     if not (text and text.strip()) and not skill_list:
         fail("give a CV with --text or --file, or skills with --skills")
-    _run(lambda: limits.check_candidate_size(text, skill_list))
+    _run(lambda: limits.check_candidate(text, skill_list))  # before the model loads: a refusal comes at once
     flt = _filters(job_type, company, location, tags_any, tags_all, all_tags, posted_after, posted_before,
                    include_archived)
     matcher = _run(lambda: _open(index, model))

@@ -38,8 +38,10 @@ MAX_SAFE_INT = 2**53  # integers beyond this are not exact in a JSON number (fea
 _POSTING_ID = re.compile(POSTING_ID_PATTERN)
 
 
-def check_candidate_size(text: str | None, skills: tuple[str, ...] | list[str]) -> None:
-    """Refuse a CV text or skills list beyond the limits (the API checks the same numbers in its schema)."""
+def check_candidate(text: str | None, skills: tuple[str, ...] | list[str]) -> None:
+    """Refuse a CV text or skills list beyond the limits (the API checks the same numbers in its schema), or that is
+    not text: a lone surrogate, which JSON (\\ud800) or undecodable bytes on a command line can spell, and no UTF-8
+    text holds (the model's tokenizer fails on it)."""
     from matcher.errors import InvalidInput
 
     if text is not None and len(text) > MAX_TEXT_CHARS:
@@ -49,13 +51,6 @@ def check_candidate_size(text: str | None, skills: tuple[str, ...] | list[str]) 
     long = next((s for s in skills if len(s) > MAX_SKILL_CHARS), None)
     if long is not None:
         raise InvalidInput(f"skills: a skill of {len(long)} characters, more than the limit of {MAX_SKILL_CHARS}")
-
-
-def check_candidate_text(text: str | None, skills: tuple[str, ...] | list[str]) -> None:
-    """Refuse a CV text or skill that is not text: a lone surrogate, which JSON (\\ud800) or undecodable bytes on a
-    command line can spell, and no UTF-8 text holds (the model's tokenizer fails on it)."""
-    from matcher.errors import InvalidInput
-
     for name, value in [("text", text or ""), *(("skills", s) for s in skills)]:
         at = unpaired_surrogate(value)
         if at is not None:

@@ -39,8 +39,7 @@ class Candidate:
     def __post_init__(self) -> None:
         if not (self.text and self.text.strip()) and not any(s.strip() for s in self.skills):
             raise InvalidInput("give a CV or profile as text, a skills list, or both; both were empty")
-        limits.check_candidate_size(self.text, self.skills)  # every door builds a Candidate: the one check
-        limits.check_candidate_text(self.text, self.skills)
+        limits.check_candidate(self.text, self.skills)  # every door builds a Candidate: the one check
         if self.blind:
             text, blinding = blind_text(self.text, self.skills)
             object.__setattr__(self, "text", text)  # the unblinded text is not kept
